@@ -1,0 +1,43 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using OrderActors.Gateway.Http;
+using OrderActors.Grains.Abstractions;
+
+namespace OrderActors.Gateway.Endpoints;
+
+/// <summary>/api/carts: one cart per customer, each route one call on <see cref="ICartGrain"/>.</summary>
+public static class CartEndpoints
+{
+    public sealed record QuantityRequest(int? Quantity);
+
+    public static IEndpointRouteBuilder MapCartEndpoints(this IEndpointRouteBuilder app)
+    {
+        var carts = app.MapGroup("/api/carts/{customerId}").WithTags("Carts").AddEndpointFilter<RouteKeyFilter>();
+
+        carts.MapGet("/", Get).WithName("GetCart").WithSummary("Read the cart at current prices");
+        carts.MapPut("/items/{sku}", SetQuantity).WithName("SetCartItem").WithSummary("Set the quantity of a SKU; 0 removes the line");
+        carts.MapDelete("/items/{sku}", RemoveLine).WithName("RemoveCartItem").WithSummary("Remove a line");
+        carts.MapDelete("/", Clear).WithName("ClearCart").WithSummary("Empty the cart");
+        carts.MapPost("/checkout", Checkout).WithName("Checkout").WithSummary("Reserve every line and create an order awaiting payment");
+        return app;
+    }
+
+    private static async Task<Results<Ok<CartView>, ProblemHttpResult>> Get(string customerId, IGrainFactory grains) =>
+        (await Cart(grains, customerId).Get()).ToOk();
+
+    private static async Task<Results<Ok<CartView>, ProblemHttpResult>> SetQuantity(
+        string customerId, string sku, QuantityRequest request, IGrainFactory grains) =>
+        request.Quantity is { } quantity
+            ? (await Cart(grains, customerId).SetQuantity(sku, quantity)).ToOk()
+            : ResultHttp.Invalid("quantity", "is required");
+
+    private static async Task<Results<Ok<CartView>, ProblemHttpResult>> RemoveLine(string customerId, string sku, IGrainFactory grains) =>
+        (await Cart(grains, customerId).RemoveLine(sku)).ToOk();
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Clear(string customerId, IGrainFactory grains) =>
+        (await Cart(grains, customerId).Clear()).ToNoContent();
+
+    private static async Task<Results<Created<OrderView>, ProblemHttpResult>> Checkout(string customerId, IGrainFactory grains) =>
+        (await Cart(grains, customerId).Checkout()).ToCreated(order => $"/api/orders/{order.OrderId}");
+
+    private static ICartGrain Cart(IGrainFactory grains, string customerId) => grains.GetGrain<ICartGrain>(customerId);
+}

@@ -1,0 +1,42 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using OrderActors.Gateway.Http;
+using OrderActors.Grains.Abstractions;
+
+namespace OrderActors.Gateway.Endpoints;
+
+/// <summary>/api/orders: an order's lifecycle, each route one call on <see cref="IOrderGrain"/>.</summary>
+public static class OrderEndpoints
+{
+    public sealed record PaymentRequest(decimal? Amount);
+
+    public static IEndpointRouteBuilder MapOrderEndpoints(this IEndpointRouteBuilder app)
+    {
+        var orders = app.MapGroup("/api/orders/{orderId}").WithTags("Orders").AddEndpointFilter<RouteKeyFilter>();
+
+        orders.MapGet("/", Get).WithName("GetOrder").WithSummary("Read an order and its status history");
+        orders.MapPost("/pay", Pay).WithName("PayOrder").WithSummary("Pay the exact total; commits the reserved stock");
+        orders.MapPost("/ship", Ship).WithName("ShipOrder").WithSummary("Paid → Shipped");
+        orders.MapPost("/deliver", Deliver).WithName("DeliverOrder").WithSummary("Shipped → Delivered");
+        orders.MapPost("/cancel", Cancel).WithName("CancelOrder").WithSummary("Cancel before shipping; releases or returns the stock");
+        return app;
+    }
+
+    private static async Task<Results<Ok<OrderView>, ProblemHttpResult>> Get(string orderId, IGrainFactory grains) =>
+        (await Order(grains, orderId).Get()).ToOk();
+
+    private static async Task<Results<Ok<OrderView>, ProblemHttpResult>> Pay(string orderId, PaymentRequest request, IGrainFactory grains) =>
+        request.Amount is { } amount
+            ? (await Order(grains, orderId).Pay(amount)).ToOk()
+            : ResultHttp.Invalid("amount", "is required");
+
+    private static async Task<Results<Ok<OrderView>, ProblemHttpResult>> Ship(string orderId, IGrainFactory grains) =>
+        (await Order(grains, orderId).Ship()).ToOk();
+
+    private static async Task<Results<Ok<OrderView>, ProblemHttpResult>> Deliver(string orderId, IGrainFactory grains) =>
+        (await Order(grains, orderId).Deliver()).ToOk();
+
+    private static async Task<Results<Ok<OrderView>, ProblemHttpResult>> Cancel(string orderId, IGrainFactory grains) =>
+        (await Order(grains, orderId).Cancel()).ToOk();
+
+    private static IOrderGrain Order(IGrainFactory grains, string orderId) => grains.GetGrain<IOrderGrain>(orderId);
+}

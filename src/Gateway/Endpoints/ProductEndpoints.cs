@@ -1,0 +1,66 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using OrderActors.Gateway.Http;
+using OrderActors.Grains.Abstractions;
+
+namespace OrderActors.Gateway.Endpoints;
+
+/// <summary>/api/products: the catalog and its stock, each route one call on <see cref="IProductGrain"/>.</summary>
+public static class ProductEndpoints
+{
+    public sealed record CreateProductRequest(string? Sku, string? Name, string? Description, decimal? Price, string? Currency, int? Stock);
+
+    public sealed record UpdateProductRequest(string? Name, string? Description, decimal? Price, string? Currency);
+
+    public sealed record StockRequest(int? Delta);
+
+    public static IEndpointRouteBuilder MapProductEndpoints(this IEndpointRouteBuilder app)
+    {
+        var products = app.MapGroup("/api/products").WithTags("Products").AddEndpointFilter<RouteKeyFilter>();
+
+        products.MapPost("/", Create).WithName("CreateProduct").WithSummary("Create a product with its initial stock");
+        products.MapGet("/{sku}", Get).WithName("GetProduct").WithSummary("Read a product, its stock and reservations");
+        products.MapPut("/{sku}", Update).WithName("UpdateProduct").WithSummary("Replace name, description, price and currency");
+        products.MapPost("/{sku}/stock", AdjustStock).WithName("AdjustStock").WithSummary("Add a positive or negative delta to the stock on hand");
+        products.MapDelete("/{sku}", Deactivate).WithName("DeactivateProduct").WithSummary("Take a product out of sale");
+        return app;
+    }
+
+    private static async Task<Results<Created<ProductView>, ProblemHttpResult>> Create(CreateProductRequest request, IGrainFactory grains)
+    {
+        if (!Identifiers.IsValid(request.Sku))
+        {
+            return ResultHttp.Invalid("sku", Identifiers.Rule);
+        }
+
+        if (request.Price is not { } price)
+        {
+            return ResultHttp.Invalid("price", "is required");
+        }
+
+        var command = new CreateProduct(request.Name ?? "", request.Description ?? "", price, request.Currency ?? "USD", request.Stock ?? 0);
+        var result = await grains.GetGrain<IProductGrain>(request.Sku).Create(command);
+        return result.ToCreated(product => $"/api/products/{product.Sku}");
+    }
+
+    private static async Task<Results<Ok<ProductView>, ProblemHttpResult>> Get(string sku, IGrainFactory grains) =>
+        (await grains.GetGrain<IProductGrain>(sku).Get()).ToOk();
+
+    private static async Task<Results<Ok<ProductView>, ProblemHttpResult>> Update(string sku, UpdateProductRequest request, IGrainFactory grains)
+    {
+        if (request.Price is not { } price)
+        {
+            return ResultHttp.Invalid("price", "is required");
+        }
+
+        var command = new UpdateProduct(request.Name ?? "", request.Description ?? "", price, request.Currency ?? "USD");
+        return (await grains.GetGrain<IProductGrain>(sku).Update(command)).ToOk();
+    }
+
+    private static async Task<Results<Ok<ProductView>, ProblemHttpResult>> AdjustStock(string sku, StockRequest request, IGrainFactory grains) =>
+        request.Delta is { } delta
+            ? (await grains.GetGrain<IProductGrain>(sku).AdjustStock(delta)).ToOk()
+            : ResultHttp.Invalid("delta", "is required");
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Deactivate(string sku, IGrainFactory grains) =>
+        (await grains.GetGrain<IProductGrain>(sku).Deactivate()).ToNoContent();
+}

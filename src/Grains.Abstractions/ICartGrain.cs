@@ -1,0 +1,33 @@
+namespace OrderActors.Grains.Abstractions;
+
+/// <summary>One customer's cart, keyed by customer id. Holds SKUs and quantities; prices are read live.</summary>
+[Alias("orderactors.ICartGrain")]
+public interface ICartGrain : IGrainWithStringKey
+{
+    /// <summary>The cart at current prices; an empty cart if the customer has none.</summary>
+    [Alias("get")]
+    Task<Result<CartView>> Get();
+
+    /// <summary>
+    /// Sets the quantity of <paramref name="sku"/>; 0 removes the line. Refuses quantities outside 0..1000 (Invalid),
+    /// unknown products (NotFound), inactive products, a 101st line and a currency other than the cart's (Conflict).
+    /// </summary>
+    [Alias("set-quantity")]
+    Task<Result<CartView>> SetQuantity(string sku, int quantity);
+
+    /// <summary>Removes the line for <paramref name="sku"/>; removing a line that is not there changes nothing.</summary>
+    [Alias("remove-line")]
+    Task<Result<CartView>> RemoveLine(string sku);
+
+    /// <summary>Empties the cart.</summary>
+    [Alias("clear")]
+    Task<Result<Done>> Clear();
+
+    /// <summary>
+    /// Turns the cart into an order in PendingPayment with every line's stock reserved, or into nothing at all:
+    /// when any line is short, every reservation is released and the shortages come back (Conflict).
+    /// Refuses an empty cart (Invalid). The cart is emptied only once the order exists.
+    /// </summary>
+    [Alias("checkout")]
+    Task<Result<OrderView>> Checkout();
+}

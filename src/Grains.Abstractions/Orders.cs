@@ -1,0 +1,49 @@
+namespace OrderActors.Grains.Abstractions;
+
+/// <summary>Where an order is in its life. <see cref="Placing"/> is internal: stock is being reserved.</summary>
+[GenerateSerializer, Alias("orderactors.order-status")]
+public enum OrderStatus
+{
+    None = 0,
+    Placing = 1,
+    PendingPayment = 2,
+    Paid = 3,
+    Shipped = 4,
+    Delivered = 5,
+    Cancelled = 6,
+}
+
+/// <summary>What a cart asks of a new order: the customer and the lines to reserve.</summary>
+[GenerateSerializer, Immutable, Alias("orderactors.place-order")]
+public sealed record PlaceOrder(
+    [property: Id(0)] string CustomerId,
+    [property: Id(1)] IReadOnlyList<RequestedLine> Lines);
+
+/// <summary>An order as callers see it; prices are those snapshotted at checkout.</summary>
+[GenerateSerializer, Immutable, Alias("orderactors.order-view")]
+public sealed record OrderView(
+    [property: Id(0)] string OrderId,
+    [property: Id(1)] string CustomerId,
+    [property: Id(2)] OrderStatus Status,
+    [property: Id(3)] IReadOnlyList<OrderLineView> Lines,
+    [property: Id(4)] decimal Total,
+    [property: Id(5)] string Currency,
+    [property: Id(6)] DateTimeOffset CreatedAt,
+    [property: Id(7)] DateTimeOffset PaymentDueAt,
+    [property: Id(8)] IReadOnlyList<StatusChange> History);
+
+/// <summary>One order line at its checkout price.</summary>
+[GenerateSerializer, Immutable, Alias("orderactors.order-line-view")]
+public sealed record OrderLineView(
+    [property: Id(0)] string Sku,
+    [property: Id(1)] string Name,
+    [property: Id(2)] decimal UnitPrice,
+    [property: Id(3)] int Quantity,
+    [property: Id(4)] decimal LineTotal);
+
+/// <summary>An entry of an order's history: the status it entered, when, and why if not asked by a caller.</summary>
+[GenerateSerializer, Immutable, Alias("orderactors.status-change")]
+public sealed record StatusChange(
+    [property: Id(0)] OrderStatus Status,
+    [property: Id(1)] DateTimeOffset At,
+    [property: Id(2)] string? Reason);

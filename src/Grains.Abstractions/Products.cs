@@ -1,0 +1,41 @@
+namespace OrderActors.Grains.Abstractions;
+
+/// <summary>What a new catalog entry starts with.</summary>
+[GenerateSerializer, Immutable, Alias("orderactors.create-product")]
+public sealed record CreateProduct(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string Description,
+    [property: Id(2)] decimal Price,
+    [property: Id(3)] string Currency,
+    [property: Id(4)] int Stock);
+
+/// <summary>New details and price for an existing catalog entry.</summary>
+[GenerateSerializer, Immutable, Alias("orderactors.update-product")]
+public sealed record UpdateProduct(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string Description,
+    [property: Id(2)] decimal Price,
+    [property: Id(3)] string Currency);
+
+/// <summary>A product as callers see it; <see cref="Available"/> is what can still be reserved.</summary>
+[GenerateSerializer, Immutable, Alias("orderactors.product-view")]
+public sealed record ProductView(
+    [property: Id(0)] string Sku,
+    [property: Id(1)] string Name,
+    [property: Id(2)] string Description,
+    [property: Id(3)] decimal Price,
+    [property: Id(4)] string Currency,
+    [property: Id(5)] int OnHand,
+    [property: Id(6)] int Reserved,
+    [property: Id(7)] int Available,
+    [property: Id(8)] bool Active,
+    [property: Id(9)] int Version);
+
+/// <summary>A reservation that holds: the quantity and the price it was taken at.</summary>
+[GenerateSerializer, Immutable, Alias("orderactors.reserved-line")]
+public sealed record ReservedLine(
+    [property: Id(0)] string Sku,
+    [property: Id(1)] string Name,
+    [property: Id(2)] decimal UnitPrice,
+    [property: Id(3)] string Currency,
+    [property: Id(4)] int Quantity);

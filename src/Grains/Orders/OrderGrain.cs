@@ -1,0 +1,276 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Options;
+using OrderActors.Grains.Abstractions;
+
+namespace OrderActors.Grains.Orders;
+
+/// <summary>
+/// One order. Every transition is persisted before its stock effect is applied (see <see cref="OrderState.PendingStock"/>);
+/// the effects are idempotent on the product side, so finishing them again after a crash is safe.
+/// A reminder, registered before any stock is reserved, expires unpaid orders and finishes interrupted work.
+/// </summary>
+[GrainType("order")]
+public sealed class OrderGrain(
+    [PersistentState("order", StorageNames.Orders)] IPersistentState<OrderState> state,
+    IOptions<OrderOptions> options) : Grain, IOrderGrain, IRemindable
+{
+    public const string ReminderName = "order-deadline";
+
+    private string OrderId => this.GetPrimaryKeyString();
+
+    private OrderState Order => state.State;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (Order.PendingStock != StockAction.None)
+        {
+            await SettleStock();
+        }
+    }
+
+    public async Task<Result<OrderView>> Place(PlaceOrder command)
+    {
+        if (Order.Status != OrderStatus.None)
+        {
+            return Order.CustomerId == command.CustomerId && Order.Status != OrderStatus.Placing
+                ? View()
+                : Error.Conflict($"Order '{OrderId}' already exists.");
+        }
+
+        var invalid = Invalid(command);
+        if (invalid is not null)
+        {
+            return invalid;
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        Order.CustomerId = command.CustomerId;
+        Order.Status = OrderStatus.Placing;
+        Order.Lines = command.Lines.Select(l => new OrderLineState { Sku = l.Sku, Quantity = l.Quantity }).ToList();
+        Order.CreatedAt = now;
+        Order.PaymentDueAt = now + options.Value.PaymentWindow;
+        await state.WriteStateAsync();
+        await this.RegisterOrUpdateReminder(ReminderName, options.Value.PaymentWindow, options.Value.ReminderPeriod);
+
+        Result<ReservedLine>[] reserved;
+        try
+        {
+            reserved = await Task.WhenAll(Order.Lines.Select(l => Product(l.Sku).Reserve(OrderId, l.Quantity)));
+        }
+        catch
+        {
+            await Abandon();
+            throw;
+        }
+
+        var refusal = Refusal(reserved);
+        if (refusal is not null)
+        {
+            await Abandon();
+            return refusal;
+        }
+
+        foreach (var (line, taken) in Order.Lines.Zip(reserved, (line, r) => (line, r.Value!)))
+        {
+            line.Name = taken.Name;
+            line.UnitPrice = taken.UnitPrice;
+        }
+
+        Order.Currency = reserved[0].Value!.Currency;
+        Order.Status = OrderStatus.PendingPayment;
+        Order.History.Add(new StatusChange(OrderStatus.PendingPayment, now, null));
+        await state.WriteStateAsync();
+        return View();
+    }
+
+    public Task<Result<OrderView>> Get() =>
+        Task.FromResult<Result<OrderView>>(Order.Status is OrderStatus.None or OrderStatus.Placing ? Missing() : View());
+
+    public async Task<Result<OrderView>> Pay(decimal amount)
+    {
+        if (Order.Status == OrderStatus.PendingPayment && DateTimeOffset.UtcNow >= Order.PaymentDueAt)
+        {
+            await Expire();
+        }
+
+        if (Order.Status != OrderStatus.PendingPayment)
+        {
+            return Refuse("pay");
+        }
+
+        if (amount != Total())
+        {
+            return new Error(ErrorKind.Unprocessable, $"The amount {amount} does not match the order total {Total()} {Order.Currency}.");
+        }
+
+        await Transition(OrderStatus.Paid, StockAction.Commit, reason: null);
+        await Unremind();
+        return View();
+    }
+
+    public Task<Result<OrderView>> Ship() => Advance(OrderStatus.Paid, OrderStatus.Shipped, "ship");
+
+    public Task<Result<OrderView>> Deliver() => Advance(OrderStatus.Shipped, OrderStatus.Delivered, "deliver");
+
+    public async Task<Result<OrderView>> Cancel()
+    {
+        var action = Order.Status switch
+        {
+            OrderStatus.PendingPayment => StockAction.Release,
+            OrderStatus.Paid => StockAction.Return,
+            _ => StockAction.None,
+        };
+        if (action == StockAction.None)
+        {
+            return Refuse("cancel");
+        }
+
+        await Transition(OrderStatus.Cancelled, action, reason: null);
+        await Unremind();
+        return View();
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        switch (Order.Status)
+        {
+            case OrderStatus.Placing:
+                await Abandon();
+                return;
+            case OrderStatus.PendingPayment when DateTimeOffset.UtcNow < Order.PaymentDueAt:
+                return;
+            case OrderStatus.PendingPayment:
+                await Expire();
+                break;
+        }
+
+        if (Order.PendingStock == StockAction.None)
+        {
+            await Unremind();
+        }
+    }
+
+    private async Task<Result<OrderView>> Advance(OrderStatus from, OrderStatus to, string action)
+    {
+        if (Order.Status != from)
+        {
+            return Refuse(action);
+        }
+
+        await Transition(to, StockAction.None, reason: null);
+        return View();
+    }
+
+    private Task Expire() => Transition(OrderStatus.Cancelled, StockAction.Release, "payment window expired");
+
+    /// <summary>Persists the new status with its pending stock effect first, then applies the effect.</summary>
+    private async Task Transition(OrderStatus to, StockAction stock, string? reason)
+    {
+        Order.Status = to;
+        Order.PendingStock = stock;
+        Order.History.Add(new StatusChange(to, DateTimeOffset.UtcNow, reason));
+        await state.WriteStateAsync();
+        if (stock != StockAction.None)
+        {
+            await SettleStock();
+        }
+    }
+
+    private async Task SettleStock()
+    {
+        var action = Order.PendingStock;
+        await Task.WhenAll(Order.Lines.Select(line => action switch
+        {
+            StockAction.Commit => Product(line.Sku).Commit(OrderId),
+            StockAction.Release => Product(line.Sku).Release(OrderId),
+            _ => ReturnLine(line),
+        }));
+        Order.PendingStock = StockAction.None;
+        await state.WriteStateAsync();
+    }
+
+    private async Task<Result<Done>> ReturnLine(OrderLineState line)
+    {
+        var result = await Product(line.Sku).ReturnStock(OrderId, line.Quantity);
+        return result.IsSuccess ? Done.Instance : result.Error;
+    }
+
+    /// <summary>Undoes a placement that cannot finish: releases whatever was reserved and forgets the order.</summary>
+    private async Task Abandon()
+    {
+        await Task.WhenAll(Order.Lines.Select(l => Product(l.Sku).Release(OrderId)));
+        await state.ClearStateAsync();
+        await Unremind();
+    }
+
+    private async Task Unremind()
+    {
+        var reminder = await this.GetReminder(ReminderName);
+        if (reminder is not null)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    private static Error? Invalid(PlaceOrder command)
+    {
+        if (!Identifiers.IsValid(command.CustomerId))
+        {
+            return Error.Invalid("customerId", Identifiers.Rule);
+        }
+
+        if (command.Lines.Count is 0 or > Carts.CartGrain.MaxLines)
+        {
+            return Error.Invalid("lines", $"must hold 1 to {Carts.CartGrain.MaxLines} lines");
+        }
+
+        var bad = command.Lines.FirstOrDefault(l =>
+            !Identifiers.IsValid(l.Sku) || l.Quantity is < 1 or > Validate.MaxLineQuantity);
+        if (bad is not null)
+        {
+            return Error.Invalid("lines", $"line '{bad.Sku}': SKU {Identifiers.Rule}; quantity 1..{Validate.MaxLineQuantity}");
+        }
+
+        return command.Lines.DistinctBy(l => l.Sku).Count() == command.Lines.Count
+            ? null
+            : Error.Invalid("lines", "each SKU may appear only once");
+    }
+
+    private static Error? Refusal(Result<ReservedLine>[] reserved)
+    {
+        var errors = reserved.Where(r => !r.IsSuccess).Select(r => r.Error!).ToList();
+        var shortages = errors.SelectMany(e => e.Shortages).ToImmutableArray();
+        if (!shortages.IsEmpty)
+        {
+            return Error.InsufficientStock(shortages);
+        }
+
+        if (errors.Count > 0)
+        {
+            return errors[0];
+        }
+
+        return reserved.Select(r => r.Value!.Currency).Distinct().Count() == 1
+            ? null
+            : Error.Conflict("The cart's products are priced in different currencies; update the cart and try again.");
+    }
+
+    private decimal Total() => Order.Lines.Sum(l => l.UnitPrice * l.Quantity);
+
+    private IProductGrain Product(string sku) => GrainFactory.GetGrain<IProductGrain>(sku);
+
+    private Error Refuse(string action) => Error.WrongStatus(Order.Status, action);
+
+    private Error Missing() => Error.NotFound($"Order '{OrderId}' does not exist.");
+
+    private OrderView View() => new(
+        OrderId,
+        Order.CustomerId,
+        Order.Status,
+        Order.Lines.Select(l => new OrderLineView(l.Sku, l.Name, l.UnitPrice, l.Quantity, l.UnitPrice * l.Quantity)).ToList(),
+        Total(),
+        Order.Currency,
+        Order.CreatedAt,
+        Order.PaymentDueAt,
+        Order.History);
+}

@@ -1,0 +1,51 @@
+namespace OrderActors.Grains.Products;
+
+/// <summary>The persisted state of one product: catalog details, stock and open reservations.</summary>
+[GenerateSerializer, Alias("orderactors.product-state")]
+public sealed class ProductState
+{
+    /// <summary>False until the product is created; a product is never deleted, only deactivated.</summary>
+    [Id(0)] public bool Exists { get; set; }
+
+    /// <summary>Display name.</summary>
+    [Id(1)] public string Name { get; set; } = "";
+
+    /// <summary>Free-text description.</summary>
+    [Id(2)] public string Description { get; set; } = "";
+
+    /// <summary>Current unit price, at most two decimal places.</summary>
+    [Id(3)] public decimal Price { get; set; }
+
+    /// <summary>ISO 4217 code of <see cref="Price"/>.</summary>
+    [Id(4)] public string Currency { get; set; } = "";
+
+    /// <summary>Physical units in the warehouse, reserved ones included.</summary>
+    [Id(5)] public int OnHand { get; set; }
+
+    /// <summary>Sum of <see cref="Reservations"/>, kept so a read never has to add them up.</summary>
+    [Id(6)] public int Reserved { get; set; }
+
+    /// <summary>Open reservations: reservation id (the order id) → units held.</summary>
+    [Id(7)] public Dictionary<string, int> Reservations { get; set; } = [];
+
+    /// <summary>Whether new reservations and cart lines are accepted.</summary>
+    [Id(8)] public bool Active { get; set; }
+
+    /// <summary>Stock the product was created with; with the three counters below it explains <see cref="OnHand"/>.</summary>
+    [Id(9)] public int InitialStock { get; set; }
+
+    /// <summary>Sum of all stock adjustments.</summary>
+    [Id(10)] public long Adjusted { get; set; }
+
+    /// <summary>Units that left through committed reservations.</summary>
+    [Id(11)] public long Sold { get; set; }
+
+    /// <summary>Units that came back from cancelled paid orders.</summary>
+    [Id(12)] public long Returned { get; set; }
+
+    /// <summary>Return ids already applied, so a repeated return adds nothing.</summary>
+    [Id(13)] public HashSet<string> AppliedReturns { get; set; } = [];
+
+    /// <summary>Bumped on every change; exposed as the view's version.</summary>
+    [Id(14)] public int Version { get; set; }
+}

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace OrderActors.Silo.Hosting;
+
+/// <summary>Ready only while PostgreSQL answers a query: without it no grain can load or save state.</summary>
+public sealed class PostgresHealthCheck(IConfiguration configuration) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(configuration.GetConnectionString("Postgres"));
+            await connection.OpenAsync(cancellationToken);
+            await using var command = new NpgsqlCommand("SELECT 1", connection);
+            await command.ExecuteScalarAsync(cancellationToken);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception exception) when (exception is NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            return HealthCheckResult.Unhealthy("PostgreSQL is unreachable.", exception);
+        }
+    }
+}
+
+/// <summary>Ready only while Redis answers a ping: membership lives there.</summary>
+public sealed class RedisHealthCheck(IConfiguration configuration) : IHealthCheck, IDisposable
+{
+    private readonly Lazy<Task<ConnectionMultiplexer>> connection = new(() =>
+    {
+        var options = ConfigurationOptions.Parse(configuration.GetConnectionString("Redis")!);
+        options.AbortOnConnectFail = false;
+        return ConnectionMultiplexer.ConnectAsync(options);
+    });
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var redis = await connection.Value;
+            await redis.GetDatabase().PingAsync();
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            return HealthCheckResult.Unhealthy("Redis is unreachable.", exception);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (connection.IsValueCreated && connection.Value.IsCompletedSuccessfully)
+        {
+            connection.Value.Result.Dispose();
+        }
+    }
+}

@@ -1,0 +1,30 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace OrderActors.Silo.Hosting;
+
+/// <summary>Where this silo listens and what it tells the cluster, bound from the <c>Orleans</c> configuration section.</summary>
+public sealed class OrleansSettings
+{
+    public int SiloPort { get; set; } = 11111;
+
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>The address other silos and clients dial; <c>auto</c> picks this host's first non-loopback IPv4.</summary>
+    public string AdvertisedAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>Bind every interface (containers) instead of only the advertised address.</summary>
+    public bool ListenOnAnyAddress { get; set; }
+
+    public IPAddress ResolveAdvertisedAddress()
+    {
+        if (!string.Equals(AdvertisedAddress, "auto", StringComparison.OrdinalIgnoreCase))
+        {
+            return IPAddress.Parse(AdvertisedAddress);
+        }
+
+        return Dns.GetHostAddresses(Dns.GetHostName())
+            .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
+            ?? throw new InvalidOperationException("Orleans:AdvertisedAddress is 'auto' but this host has no non-loopback IPv4 address.");
+    }
+}

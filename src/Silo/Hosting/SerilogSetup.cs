@@ -1,0 +1,26 @@
+using Serilog;
+using Serilog.Formatting.Compact;
+
+namespace OrderActors.Hosting;
+
+/// <summary>Serilog for every OrderActors process: structured, to stdout, human-readable only in Development.</summary>
+public static class SerilogSetup
+{
+    public static IHostApplicationBuilder AddOrderActorsLogging(this IHostApplicationBuilder builder)
+    {
+        var development = builder.Environment.IsDevelopment();
+        builder.Services.AddSerilog((services, logger) =>
+        {
+            logger.ReadFrom.Configuration(builder.Configuration).Enrich.FromLogContext();
+            if (development)
+            {
+                logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}");
+            }
+            else
+            {
+                logger.WriteTo.Console(new RenderedCompactJsonFormatter());
+            }
+        });
+        return builder;
+    }
+}

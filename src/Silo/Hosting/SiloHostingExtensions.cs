@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Options;
+using OrderActors.Grains;
+using OrderActors.Grains.Orders;
+using OrderActors.Hosting;
+using OrderActors.Silo.Schema;
+using Orleans.Configuration;
+using Orleans.Dashboard;
+using StackExchange.Redis;
+
+namespace OrderActors.Silo.Hosting;
+
+/// <summary>Everything a silo process needs: schema, clustering, storage, reminders, dashboard, health, logging.</summary>
+public static class SiloHostingExtensions
+{
+    public const string PostgresInvariant = "Npgsql";
+
+    public static IHostApplicationBuilder AddOrderActorsSilo(this IHostApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var postgres = Required(configuration.GetConnectionString("Postgres"), "ConnectionStrings:Postgres");
+        var redis = Required(configuration.GetConnectionString("Redis"), "ConnectionStrings:Redis");
+        var settings = configuration.GetSection("Orleans").Get<OrleansSettings>() ?? new OrleansSettings();
+
+        builder.AddOrderActorsLogging();
+
+        // Registered before Orleans so the schema (and its query texts) exists when the providers read it at start.
+        builder.Services.AddHostedService<SchemaMigrationService>();
+        builder.Services.Configure<OrderOptions>(configuration.GetSection("Orders"));
+        builder.Services.AddHealthChecks()
+            .AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"])
+            .AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
+
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(configuration.GetSection("Orleans"));
+            silo.Configure<ReminderOptions>(configuration.GetSection("Reminders"));
+            silo.UseRedisClustering(options => options.ConfigurationOptions = ConfigurationOptions.Parse(redis));
+            silo.ConfigureEndpoints(settings.ResolveAdvertisedAddress(), settings.SiloPort, settings.GatewayPort, settings.ListenOnAnyAddress);
+            silo.AddAdoNetGrainStorage(StorageNames.Orders, options =>
+            {
+                options.Invariant = PostgresInvariant;
+                options.ConnectionString = postgres;
+                options.GrainStorageSerializer = new StateJsonSerializer();
+            });
+            silo.UseAdoNetReminderService(options =>
+            {
+                options.Invariant = PostgresInvariant;
+                options.ConnectionString = postgres;
+            });
+            silo.AddDashboard();
+        });
+        return builder;
+    }
+
+    public static WebApplication MapOrderActorsSilo(this WebApplication app)
+    {
+        app.MapOrleansDashboard(routePrefix: "/dashboard");
+        app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
+        return app;
+    }
+
+    private static string Required(string? value, string key) =>
+        string.IsNullOrWhiteSpace(value)
+            ? throw new OptionsValidationException(key, typeof(string), [$"{key} is required (environment: {key.Replace(":", "__")})."])
+            : value;
+}

@@ -1,0 +1,12 @@
+using OrderActors.Silo.Hosting;
+
+// Content root = the binaries, so appsettings.json is found wherever the process is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.AddOrderActorsSilo();
+
+var app = builder.Build();
+app.MapOrderActorsSilo();
+app.Run();
+
+/// <summary>The silo process; public so tests can host it.</summary>
+public partial class Program;
