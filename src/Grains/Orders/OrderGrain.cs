@@ -199,7 +199,11 @@ public sealed class OrderGrain(
     private async Task Abandon()
     {
         await Task.WhenAll(Order.Lines.Select(l => Product(l.Sku).Release(OrderId)));
-        await state.ClearStateAsync();
+        if (state.RecordExists)
+        {
+            await state.ClearStateAsync();
+        }
+
         await Unremind();
     }
 

@@ -1,0 +1,61 @@
+using Microsoft.Extensions.DependencyInjection;
+using OrderActors.Grains.Orders;
+using OrderActors.Silo.Hosting;
+using Orleans.TestingHost;
+
+namespace OrderActors.Grains.Tests;
+
+/// <summary>An in-process Orleans cluster with memory storage (through the production serializer) and memory reminders.</summary>
+public abstract class ClusterFixture<TSilo> : IAsyncLifetime
+    where TSilo : ISiloConfigurator, new()
+{
+    public TestCluster Cluster { get; private set; } = null!;
+
+    public IGrainFactory Grains => Cluster.GrainFactory;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new TestClusterBuilder(1);
+        builder.AddSiloBuilderConfigurator<TSilo>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+
+    protected static void ConfigureSilo(ISiloBuilder silo, TimeSpan paymentWindow)
+    {
+        silo.AddMemoryGrainStorage(StorageNames.Orders, options => options.GrainStorageSerializer = new StateJsonSerializer());
+        silo.UseInMemoryReminderService();
+        silo.Configure<ReminderOptions>(options => options.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
+        silo.Services.Configure<OrderOptions>(options =>
+        {
+            options.PaymentWindow = paymentWindow;
+            options.ReminderPeriod = TimeSpan.FromSeconds(1);
+        });
+    }
+}
+
+/// <summary>The standard cluster: a payment window long enough never to interfere with a test.</summary>
+public sealed class StandardCluster : ClusterFixture<StandardCluster.Silo>
+{
+    public sealed class Silo : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder) => ConfigureSilo(siloBuilder, TimeSpan.FromMinutes(15));
+    }
+}
+
+/// <summary>A cluster whose orders expire two seconds after checkout.</summary>
+public sealed class ShortPaymentWindowCluster : ClusterFixture<ShortPaymentWindowCluster.Silo>
+{
+    public sealed class Silo : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder) => ConfigureSilo(siloBuilder, TimeSpan.FromSeconds(2));
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class StandardClusterCollection : ICollectionFixture<StandardCluster>
+{
+    public const string Name = "standard cluster";
+}

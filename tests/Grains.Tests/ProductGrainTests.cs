@@ -1,0 +1,173 @@
+using OrderActors.Grains.Abstractions;
+
+namespace OrderActors.Grains.Tests;
+
+[Collection(StandardClusterCollection.Name)]
+public sealed class ProductGrainTests(StandardCluster fixture)
+{
+    private IProductGrain NewProduct() => fixture.Grains.GetGrain<IProductGrain>(Unique.Key("sku"));
+
+    private static CreateProduct Widget(int stock = 10) => new("Widget", "A widget", 9.99m, "USD", stock);
+
+    [Fact]
+    public async Task Create_then_get_returns_the_product_with_its_stock()
+    {
+        var product = NewProduct();
+        var created = await product.Create(Widget(stock: 7));
+
+        Assert.True(created.IsSuccess);
+        var view = (await product.Get()).Value!;
+        Assert.Equal(product.GetPrimaryKeyString(), view.Sku);
+        Assert.Equal((9.99m, "USD", 7, 0, 7, true), (view.Price, view.Currency, view.OnHand, view.Reserved, view.Available, view.Active));
+        Assert.Equal(1, view.Version);
+    }
+
+    [Fact]
+    public async Task Create_twice_is_a_conflict_and_keeps_the_first()
+    {
+        var product = NewProduct();
+        await product.Create(Widget(stock: 3));
+
+        var second = await product.Create(Widget(stock: 99));
+
+        Assert.Equal(ErrorKind.Conflict, second.Error?.Kind);
+        Assert.Equal(3, (await product.Get()).Value!.OnHand);
+    }
+
+    [Fact]
+    public async Task Get_of_an_unknown_product_is_not_found()
+    {
+        var result = await NewProduct().Get();
+
+        Assert.Equal(ErrorKind.NotFound, result.Error?.Kind);
+    }
+
+    [Fact]
+    public async Task Create_refuses_invalid_fields_and_names_each_one()
+    {
+        var result = await NewProduct().Create(new CreateProduct("", "d", 9.999m, "XYZ", -1));
+
+        Assert.Equal(ErrorKind.Invalid, result.Error?.Kind);
+        Assert.Equal(["currency", "name", "price", "stock"], result.Error!.FieldErrors.Keys.Order());
+    }
+
+    [Fact]
+    public async Task Invalid_sku_is_refused()
+    {
+        var result = await fixture.Grains.GetGrain<IProductGrain>("no spaces allowed").Create(Widget());
+
+        Assert.Contains("sku", result.Error!.FieldErrors.Keys);
+    }
+
+    [Fact]
+    public async Task Update_changes_details_and_price_but_not_stock()
+    {
+        var product = NewProduct();
+        await product.Create(Widget(stock: 4));
+
+        var updated = await product.Update(new UpdateProduct("Gadget", "Better", 12.50m, "EUR"));
+
+        Assert.Equal(("Gadget", 12.50m, "EUR", 4, 2), (updated.Value!.Name, updated.Value.Price, updated.Value.Currency, updated.Value.OnHand, updated.Value.Version));
+    }
+
+    [Fact]
+    public async Task Stock_cannot_be_adjusted_below_what_is_reserved()
+    {
+        var product = NewProduct();
+        await product.Create(Widget(stock: 10));
+        await product.Reserve("order-1", 6);
+
+        var refused = await product.AdjustStock(-5);
+        var allowed = await product.AdjustStock(-4);
+
+        Assert.Equal(ErrorKind.Conflict, refused.Error?.Kind);
+        Assert.Equal((6, 6, 0), (allowed.Value!.OnHand, allowed.Value.Reserved, allowed.Value.Available));
+    }
+
+    [Fact]
+    public async Task Reserve_is_all_or_nothing_and_the_same_id_twice_changes_nothing()
+    {
+        var product = NewProduct();
+        await product.Create(Widget(stock: 5));
+
+        var first = await product.Reserve("order-1", 3);
+        var repeat = await product.Reserve("order-1", 3);
+        var tooMany = await product.Reserve("order-2", 3);
+
+        Assert.Equal(first.Value, repeat.Value);
+        var shortage = Assert.Single(tooMany.Error!.Shortages);
+        Assert.Equal((3, 2), (shortage.Requested, shortage.Available));
+        Assert.Equal((5, 3, 2), Stock((await product.Get()).Value!));
+    }
+
+    [Fact]
+    public async Task Release_gives_units_back_once()
+    {
+        var product = NewProduct();
+        await product.Create(Widget(stock: 5));
+        await product.Reserve("order-1", 4);
+
+        await product.Release("order-1");
+        await product.Release("order-1");
+
+        Assert.Equal((5, 0, 5), Stock((await product.Get()).Value!));
+    }
+
+    [Fact]
+    public async Task Commit_turns_reserved_into_sold_once()
+    {
+        var product = NewProduct();
+        await product.Create(Widget(stock: 5));
+        await product.Reserve("order-1", 2);
+
+        await product.Commit("order-1");
+        await product.Commit("order-1");
+
+        Assert.Equal((3, 0, 3), Stock((await product.Get()).Value!));
+    }
+
+    [Fact]
+    public async Task Return_puts_sold_units_back_once()
+    {
+        var product = NewProduct();
+        await product.Create(Widget(stock: 5));
+        await product.Reserve("order-1", 2);
+        await product.Commit("order-1");
+
+        await product.ReturnStock("order-1", 2);
+        await product.ReturnStock("order-1", 2);
+
+        Assert.Equal((5, 0, 5), Stock((await product.Get()).Value!));
+    }
+
+    [Fact]
+    public async Task A_deactivated_product_refuses_new_reservations_but_keeps_open_ones()
+    {
+        var product = NewProduct();
+        await product.Create(Widget(stock: 5));
+        await product.Reserve("order-1", 2);
+
+        await product.Deactivate();
+        var refused = await product.Reserve("order-2", 1);
+        await product.Commit("order-1");
+
+        Assert.Equal(0, refused.Error!.Shortages.Single().Available);
+        var view = (await product.Get()).Value!;
+        Assert.False(view.Active);
+        Assert.Equal((3, 0, 3), Stock(view));
+    }
+
+    [Fact]
+    public async Task Concurrent_reservations_never_oversell()
+    {
+        var product = NewProduct();
+        await product.Create(Widget(stock: 25));
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 100).Select(i => product.Reserve($"order-{i}", 1)));
+
+        Assert.Equal(25, results.Count(r => r.IsSuccess));
+        Assert.Equal((25, 25, 0), Stock((await product.Get()).Value!));
+    }
+
+    private static (int OnHand, int Reserved, int Available) Stock(ProductView view) => (view.OnHand, view.Reserved, view.Available);
+}
