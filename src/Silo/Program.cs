@@ -8,5 +8,3 @@ var app = builder.Build();
 app.MapOrderActorsSilo();
 app.Run();
 
-/// <summary>The silo process; public so tests can host it.</summary>
-public partial class Program;
