@@ -1,0 +1,107 @@
+using System.Diagnostics;
+
+namespace OrderActors.Cluster.Tests;
+
+/// <summary>A silo or gateway running as a real OS process, with its output kept in a log file under the test output.</summary>
+public sealed class NodeProcess : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly StreamWriter log;
+
+    private NodeProcess(string name, Process process, StreamWriter log)
+    {
+        Name = name;
+        this.process = process;
+        this.log = log;
+    }
+
+    public string Name { get; }
+
+    public bool HasExited => process.HasExited;
+
+    public string LogPath => ((FileStream)log.BaseStream).Name;
+
+    public static NodeProcess Start(string name, string assemblyPath, IReadOnlyDictionary<string, string> environment)
+    {
+        var info = new ProcessStartInfo("dotnet", [assemblyPath])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(assemblyPath)!,
+        };
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        var logs = Path.Combine(AppContext.BaseDirectory, "node-logs");
+        Directory.CreateDirectory(logs);
+        var log = new StreamWriter(Path.Combine(logs, $"{DateTime.UtcNow:HHmmss}-{name}-{Guid.NewGuid():N}.log")) { AutoFlush = true };
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        process.OutputDataReceived += (_, e) => Write(log, e.Data);
+        process.ErrorDataReceived += (_, e) => Write(log, e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return new NodeProcess(name, process, log);
+    }
+
+    /// <summary>Asks the process to stop as an operator would (SIGTERM) and waits for it to exit.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        if (!process.HasExited)
+        {
+            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString()]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            using var cancellation = new CancellationTokenSource(timeout);
+            await process.WaitForExitAsync(cancellation.Token);
+        }
+
+        return process.ExitCode;
+    }
+
+    /// <summary>Kills the process without warning (SIGKILL), as a crashing node would vanish.</summary>
+    public async Task KillAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        process.Dispose();
+        await log.DisposeAsync();
+    }
+
+    public string Tail(int lines = 40)
+    {
+        lock (log)
+        {
+            log.Flush();
+        }
+
+        using var reader = new StreamReader(new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+        return string.Join('\n', reader.ReadToEnd().Split('\n').TakeLast(lines));
+    }
+
+    private static void Write(StreamWriter log, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (log)
+        {
+            log.WriteLine(line);
+        }
+    }
+}

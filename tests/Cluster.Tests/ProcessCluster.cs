@@ -1,0 +1,172 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using OrderActors.Tests;
+
+namespace OrderActors.Cluster.Tests;
+
+/// <summary>
+/// A cluster of real silo and gateway processes built from this repository, on the real PostgreSQL and Redis,
+/// with a cluster and service id of its own so tests never see each other's state.
+/// </summary>
+public sealed class ProcessCluster : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private readonly Dictionary<string, string> settings;
+    private readonly List<NodeProcess> nodes = [];
+    private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    public ProcessCluster(IReadOnlyDictionary<string, string>? overrides = null)
+    {
+        var id = "cluster-tests-" + Guid.NewGuid().ToString("N")[..8];
+        settings = new()
+        {
+            ["ConnectionStrings__Postgres"] = TestEnvironment.Postgres,
+            ["ConnectionStrings__Redis"] = TestEnvironment.Redis,
+            ["Orleans__ClusterId"] = id,
+            ["Orleans__ServiceId"] = id,
+            ["DOTNET_ENVIRONMENT"] = "Production",
+            ["Serilog__MinimumLevel__Default"] = "Information",
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
+        {
+            settings[key] = value;
+        }
+    }
+
+    public Uri GatewayAddress { get; private set; } = null!;
+
+    public HttpClient Api { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    public async Task<NodeProcess> StartSiloAsync()
+    {
+        var web = FreePort();
+        var environment = new Dictionary<string, string>(settings)
+        {
+            ["Orleans__SiloPort"] = FreePort().ToString(),
+            ["Orleans__GatewayPort"] = FreePort().ToString(),
+            ["Urls"] = $"http://127.0.0.1:{web}",
+        };
+        var silo = Start($"silo-{web}", "Silo", "OrderActors.Silo.dll", environment);
+        await WaitUntilReady(silo, new Uri($"http://127.0.0.1:{web}/health/ready"));
+        return silo;
+    }
+
+    public async Task<NodeProcess> StartGatewayAsync()
+    {
+        var port = GatewayAddress?.Port ?? FreePort();
+        var environment = new Dictionary<string, string>(settings) { ["Urls"] = $"http://127.0.0.1:{port}" };
+        var gateway = Start($"gateway-{port}", "Gateway", "OrderActors.Gateway.dll", environment);
+        GatewayAddress = new Uri($"http://127.0.0.1:{port}");
+        Api.BaseAddress ??= GatewayAddress;
+        await WaitUntilReady(gateway, new Uri(GatewayAddress, "/health/ready"));
+        return gateway;
+    }
+
+    /// <summary>Stops every running process with SIGTERM, as an operator's shutdown would.</summary>
+    public async Task StopAllAsync()
+    {
+        foreach (var node in nodes.Where(n => !n.HasExited).Reverse())
+        {
+            await node.TerminateAsync(TimeSpan.FromSeconds(60));
+        }
+    }
+
+    public async Task<int> ActiveSilosAsync()
+    {
+        var cluster = await Api.GetFromJsonAsync<JsonNode>("/api/admin/cluster");
+        return (int)cluster!["activeSilos"]!;
+    }
+
+    public async Task WaitForActiveSilosAsync(int count)
+    {
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (await ActiveSilosAsync() != count)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The cluster did not reach {count} active silos.");
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in nodes)
+        {
+            await node.DisposeAsync();
+        }
+
+        http.Dispose();
+        Api.Dispose();
+    }
+
+    private NodeProcess Start(string name, string project, string assembly, Dictionary<string, string> environment)
+    {
+        var path = Path.Combine(Repository.Root, "src", project, "bin", Repository.Configuration, "net10.0", assembly);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Build the solution first ({Repository.Configuration}): {path} is missing.");
+        }
+
+        var node = NodeProcess.Start(name, path, environment);
+        nodes.Add(node);
+        return node;
+    }
+
+    private async Task WaitUntilReady(NodeProcess node, Uri health)
+    {
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (DateTime.UtcNow < deadline && !node.HasExited)
+        {
+            try
+            {
+                using var response = await http.GetAsync(health);
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException($"{node.Name} did not become ready at {health}; its log ends:\n{node.Tail()}");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>Where the built silo and gateway live, relative to this test assembly.</summary>
+internal static class Repository
+{
+    public static string Root { get; } = FindRoot();
+
+    /// <summary>Debug or Release: the processes under test are the ones built alongside these tests.</summary>
+    public static string Configuration { get; } = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
+
+    private static string FindRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "OrderActors.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("OrderActors.sln not found above " + AppContext.BaseDirectory);
+    }
+}

@@ -1,0 +1,45 @@
+using System.Net;
+
+namespace OrderActors.Cluster.Tests;
+
+public sealed class ReminderTests
+{
+    [Fact]
+    public async Task A_payment_deadline_registered_before_a_restart_fires_after_it()
+    {
+        await using var cluster = new ProcessCluster(new Dictionary<string, string>
+        {
+            ["Orders__PaymentWindow"] = "00:00:12",
+            ["Orders__ReminderPeriod"] = "00:00:02",
+            ["Reminders__MinimumReminderPeriod"] = "00:00:01",
+        });
+        await cluster.StartSiloAsync();
+        await cluster.StartGatewayAsync();
+        var api = cluster.Api;
+        var sku = Http.NewKey("sku");
+        var customer = Http.NewKey("customer");
+        await api.Call(HttpMethod.Post, "/api/products", new { sku, name = "Lamp", description = "", price = 5m, stock = 4 }).Expect(HttpStatusCode.Created);
+        await api.Call(HttpMethod.Put, $"/api/carts/{customer}/items/{sku}", new { quantity = 3 }).Expect(HttpStatusCode.OK);
+        var order = (string)(await api.Call(HttpMethod.Post, $"/api/carts/{customer}/checkout").Expect(HttpStatusCode.Created))["orderId"]!;
+
+        await cluster.StopAllAsync();
+        var restartedAt = DateTimeOffset.UtcNow;
+        await cluster.StartSiloAsync();
+        await cluster.StartGatewayAsync();
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        var status = "";
+        while (status != "Cancelled" && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(500);
+            status = (string)(await api.Call(HttpMethod.Get, $"/api/orders/{order}").Expect(HttpStatusCode.OK))["status"]!;
+        }
+
+        Assert.Equal("Cancelled", status);
+        var history = (await api.Call(HttpMethod.Get, $"/api/orders/{order}").Expect(HttpStatusCode.OK))["history"]!.AsArray();
+        Assert.Equal("payment window expired", (string)history[^1]!["reason"]!);
+        Assert.True((DateTimeOffset)history[^1]!["at"]! > restartedAt, "the order expired before the restart, so the test proves nothing");
+        var product = await api.Call(HttpMethod.Get, $"/api/products/{sku}").Expect(HttpStatusCode.OK);
+        Assert.Equal(4, (int)product["available"]!);
+    }
+}

@@ -1,0 +1,404 @@
+using System.Data;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using OrderActors.Silo.Schema;
+using OrderActors.Tests;
+
+namespace OrderActors.Cluster.Tests;
+
+/// <summary>
+/// Proves the schema against the contract of Orleans' ADO.NET providers on a real PostgreSQL: each
+/// query is read from OrleansQuery and run with the parameter names and types the provider sends.
+/// </summary>
+public sealed class SchemaTests : IAsyncLifetime
+{
+    public Task InitializeAsync() => PostgresSchema.ApplyAsync(TestEnvironment.Postgres, NullLogger.Instance, CancellationToken.None);
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task Schema_applies_twice_and_concurrently_without_error()
+    {
+        // A fresh database, so the concurrent runs race on the very first application.
+        var database = $"orderactors_schema_{Guid.NewGuid():N}";
+        var connectionString = new NpgsqlConnectionStringBuilder(TestEnvironment.Postgres) { Database = database }.ConnectionString;
+        await ExecuteAsync(TestEnvironment.Postgres, $"CREATE DATABASE {database}");
+        try
+        {
+            await Task.WhenAll(Enumerable.Range(0, 4).Select(_ =>
+                Task.Run(() => PostgresSchema.ApplyAsync(connectionString, NullLogger.Instance, CancellationToken.None))));
+            await PostgresSchema.ApplyAsync(connectionString, NullLogger.Instance, CancellationToken.None);
+
+            await using var connection = await OpenAsync(connectionString);
+            Assert.Equal([PostgresSchema.Version], await ListAsync<int>(connection, "SELECT version FROM orderactors_schema_version"));
+            string[] expectedKeys =
+            [
+                "ClearStorageKey", "DeleteReminderRowKey", "DeleteReminderRowsKey", "DeleteStorageKey",
+                "ReadFromStorageKey", "ReadRangeRows1Key", "ReadRangeRows2Key", "ReadReminderRowKey",
+                "ReadReminderRowsKey", "UpsertReminderRowKey", "WriteToStorageKey",
+            ];
+            Assert.Equal(expectedKeys, await ListAsync<string>(connection, "SELECT QueryKey FROM OrleansQuery ORDER BY QueryKey COLLATE \"C\""));
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await ExecuteAsync(TestEnvironment.Postgres, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+        }
+    }
+
+    [Fact]
+    public async Task Storage_write_read_round_trip_bumps_version()
+    {
+        await using var connection = await OpenAsync(TestEnvironment.Postgres);
+        var key = GrainKey.New(extension: null);
+
+        Assert.Null(await ReadStateAsync(connection, key));
+        Assert.Equal(1, await WriteAsync(connection, key, version: null, [1, 2, 3]));
+
+        var first = Assert.IsType<StoredState>(await ReadStateAsync(connection, key));
+        Assert.Equal([1, 2, 3], first.Payload);
+        Assert.Equal(1, first.Version);
+        Assert.Equal(DateTimeKind.Utc, first.ModifiedOn.Kind);
+        Assert.InRange(first.ModifiedOn, DateTime.UtcNow.AddMinutes(-1), DateTime.UtcNow.AddMinutes(1));
+
+        Assert.Equal(2, await WriteAsync(connection, key, version: 1, [4, 5]));
+        var second = Assert.IsType<StoredState>(await ReadStateAsync(connection, key));
+        Assert.Equal([4, 5], second.Payload);
+        Assert.Equal(2, second.Version);
+
+        // Same numeric id with a key extension is a different grain.
+        var extended = key with { Extension = "eu" };
+        Assert.Null(await ReadStateAsync(connection, extended));
+        Assert.Equal(1, await WriteAsync(connection, extended, version: null, [9]));
+        Assert.Equal([9], (await ReadStateAsync(connection, extended))!.Payload);
+        Assert.Equal([4, 5], (await ReadStateAsync(connection, key))!.Payload);
+    }
+
+    [Fact]
+    public async Task Storage_write_with_stale_version_does_not_change_the_row()
+    {
+        await using var connection = await OpenAsync(TestEnvironment.Postgres);
+        var key = GrainKey.New(extension: "tenant-1");
+        Assert.Equal(1, await WriteAsync(connection, key, version: null, [1]));
+        Assert.Equal(2, await WriteAsync(connection, key, version: 1, [2]));
+
+        // The provider reports a conflict when it gets back the version it sent (or NULL).
+        Assert.Equal(1, await WriteAsync(connection, key, version: 1, [3]));
+        Assert.Equal(7, await WriteAsync(connection, key, version: 7, [3]));
+        Assert.Null(await WriteAsync(connection, key, version: null, [3]));
+
+        var state = Assert.IsType<StoredState>(await ReadStateAsync(connection, key));
+        Assert.Equal([2], state.Payload);
+        Assert.Equal(2, state.Version);
+
+        // A versioned write for a state that was never stored is a conflict too, not an insert.
+        Assert.Equal(1, await WriteAsync(connection, GrainKey.New(extension: null), version: 1, [1]));
+    }
+
+    [Fact]
+    public async Task Concurrent_first_writes_leave_one_row()
+    {
+        const int Writers = 8;
+        var key = GrainKey.New(extension: null);
+        var connections = await Task.WhenAll(Enumerable.Range(0, Writers).Select(_ => OpenAsync(TestEnvironment.Postgres)));
+        try
+        {
+            var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var writes = connections.Select((connection, i) => Task.Run(async () =>
+            {
+                await start.Task;
+                return await WriteAsync(connection, key, version: null, [(byte)i]);
+            })).ToArray();
+            start.SetResult();
+            var results = await Task.WhenAll(writes);
+
+            Assert.Single(results, r => r == 1);
+            Assert.All(results.Where(r => r != 1), r => Assert.Null(r));
+
+            var stored = Assert.IsType<StoredState>(await ReadStateAsync(connections[0], key));
+            Assert.Equal(1, stored.Version);
+            Assert.Equal(
+                [1L],
+                await ListAsync<long>(
+                    connections[0],
+                    $"SELECT count(*) FROM OrleansStorage WHERE ServiceId = '{key.ServiceId}'"));
+        }
+        finally
+        {
+            foreach (var connection in connections)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Storage_clear_and_delete_follow_the_version()
+    {
+        await using var connection = await OpenAsync(TestEnvironment.Postgres);
+        var key = GrainKey.New(extension: null);
+        Assert.Equal(1, await WriteAsync(connection, key, version: null, [1]));
+
+        Assert.Equal(5, await ClearAsync(connection, key, version: 5));
+        Assert.Equal([1], (await ReadStateAsync(connection, key))!.Payload);
+
+        Assert.Equal(2, await ClearAsync(connection, key, version: 1));
+        var cleared = Assert.IsType<StoredState>(await ReadStateAsync(connection, key));
+        Assert.Null(cleared.Payload);
+        Assert.Equal(2, cleared.Version);
+
+        // Clearing keeps the row, so writing after a clear continues from its version.
+        Assert.Equal(3, await WriteAsync(connection, key, version: 2, [2]));
+
+        Assert.Equal(2, await DeleteAsync(connection, key, version: 2));
+        Assert.NotNull(await ReadStateAsync(connection, key));
+
+        Assert.Equal(4, await DeleteAsync(connection, key, version: 3));
+        Assert.Null(await ReadStateAsync(connection, key));
+        Assert.Equal(4, await DeleteAsync(connection, key, version: 4));
+    }
+
+    [Fact]
+    public async Task Reminder_upsert_read_range_and_delete()
+    {
+        await using var connection = await OpenAsync(TestEnvironment.Postgres);
+        var serviceId = NewServiceId();
+        var start = new DateTime(2030, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+
+        Assert.Equal(0, await UpsertReminderAsync(connection, serviceId, "cart/a", "expire", start, TimeSpan.FromMinutes(1), grainHash: 100));
+        Assert.Equal(1, await UpsertReminderAsync(connection, serviceId, "cart/a", "expire", start.AddHours(1), TimeSpan.FromMinutes(2), grainHash: 100));
+        // Periods beyond int.MaxValue ms are sent as bigint.
+        Assert.Equal(0, await UpsertReminderAsync(connection, serviceId, "cart/a", "audit", start, TimeSpan.FromDays(30), grainHash: 100));
+        Assert.Equal(0, await UpsertReminderAsync(connection, serviceId, "cart/low", "expire", start, TimeSpan.FromMinutes(1), grainHash: int.MinValue + 5));
+        Assert.Equal(0, await UpsertReminderAsync(connection, serviceId, "cart/high", "expire", start, TimeSpan.FromMinutes(1), grainHash: int.MaxValue - 5));
+
+        var expire = Assert.Single(await ReadRemindersAsync(connection, "ReadReminderRowKey", c =>
+        {
+            Add(c, "ServiceId", serviceId);
+            Add(c, "GrainId", "cart/a");
+            Add(c, "ReminderName", "expire");
+        }));
+        Assert.Equal(new Reminder("cart/a", "expire", start.AddHours(1), 120_000, 1), expire);
+        Assert.Equal(DateTimeKind.Utc, expire.StartTime.Kind);
+
+        var ofGrain = await ReadRemindersAsync(connection, "ReadReminderRowsKey", c =>
+        {
+            Add(c, "ServiceId", serviceId);
+            Add(c, "GrainId", "cart/a");
+        });
+        Assert.Equal(
+            [new Reminder("cart/a", "audit", start, (long)TimeSpan.FromDays(30).TotalMilliseconds, 0), expire],
+            ofGrain.OrderBy(r => r.ReminderName));
+
+        Assert.Equal(["cart/a", "cart/a"], (await ReadRangeAsync(connection, serviceId, "ReadRangeRows1Key", 99, 100)).Select(r => r.GrainId));
+        Assert.Empty(await ReadRangeAsync(connection, serviceId, "ReadRangeRows1Key", 100, 1000));
+        Assert.Equal(
+            ["cart/high", "cart/low"],
+            (await ReadRangeAsync(connection, serviceId, "ReadRangeRows2Key", int.MaxValue - 10, int.MinValue + 10)).Select(r => r.GrainId).Order());
+
+        Assert.Equal(0, await DeleteReminderAsync(connection, serviceId, "cart/a", "expire", version: 0));
+        Assert.Equal(2, (await ReadRangeAsync(connection, serviceId, "ReadRangeRows1Key", 99, 100)).Count);
+        Assert.Equal(1, await DeleteReminderAsync(connection, serviceId, "cart/a", "expire", version: 1));
+        Assert.Equal(["audit"], (await ReadRangeAsync(connection, serviceId, "ReadRangeRows1Key", 99, 100)).Select(r => r.ReminderName));
+
+        await RunAsync(connection, "DeleteReminderRowsKey", c => Add(c, "ServiceId", serviceId));
+        Assert.Empty(await ReadRangeAsync(connection, serviceId, "ReadRangeRows2Key", 0, 0));
+    }
+
+    private sealed record GrainKey(string ServiceId, string GrainType, long N0, long N1, string? Extension, int GrainIdHash, int GrainTypeHash)
+    {
+        public static GrainKey New(string? extension) =>
+            new(NewServiceId(), "cart", Random.Shared.NextInt64(), Random.Shared.NextInt64(), extension, Random.Shared.Next(), Random.Shared.Next());
+    }
+
+    private sealed record StoredState(byte[]? Payload, DateTime ModifiedOn, int Version);
+
+    private sealed record Reminder(string GrainId, string ReminderName, DateTime StartTime, long Period, int Version);
+
+    private sealed record Row(List<string> Columns, List<object?> Values)
+    {
+        // Npgsql matches names case-insensitively; PostgreSQL folds unquoted column names to lower case.
+        public object? this[string column]
+        {
+            get
+            {
+                var index = Columns.FindIndex(c => string.Equals(c, column, StringComparison.OrdinalIgnoreCase));
+                return index >= 0 ? Values[index] : throw new KeyNotFoundException($"No column {column} in [{string.Join(", ", Columns)}].");
+            }
+        }
+    }
+
+    private static string NewServiceId() => $"schema-tests-{Guid.NewGuid():N}";
+
+    private static async Task<int?> WriteAsync(NpgsqlConnection connection, GrainKey key, int? version, byte[] payload)
+    {
+        var rows = await RunStorageAsync(connection, "WriteToStorageKey", key, version, payload);
+        return (int?)Assert.Single(rows)["NewGrainStateVersion"];
+    }
+
+    private static async Task<int?> ClearAsync(NpgsqlConnection connection, GrainKey key, int? version) =>
+        (int?)Assert.Single(await RunStorageAsync(connection, "ClearStorageKey", key, version, payload: null)).Values[0];
+
+    private static async Task<int?> DeleteAsync(NpgsqlConnection connection, GrainKey key, int? version) =>
+        (int?)Assert.Single(await RunStorageAsync(connection, "DeleteStorageKey", key, version, payload: null)).Values[0];
+
+    private static async Task<StoredState?> ReadStateAsync(NpgsqlConnection connection, GrainKey key)
+    {
+        var rows = await RunStorageAsync(connection, "ReadFromStorageKey", key, version: null, payload: null, sendStateParameters: false);
+        if (rows.Count == 0)
+        {
+            return null;
+        }
+
+        // The provider reads the payload and version by name; the contract also fixes their positions.
+        var row = Assert.Single(rows);
+        Assert.Equal(["payloadbinary", "modifiedon", "version"], row.Columns.Select(c => c.ToLowerInvariant()));
+        return new StoredState((byte[]?)row["PayloadBinary"], (DateTime)row.Values[1]!, (int)row["Version"]!);
+    }
+
+    private static Task<List<Row>> RunStorageAsync(
+        NpgsqlConnection connection, string queryKey, GrainKey key, int? version, byte[]? payload, bool sendStateParameters = true) =>
+        RunAsync(connection, queryKey, c =>
+        {
+            Add(c, "GrainIdHash", key.GrainIdHash);
+            Add(c, "GrainIdN0", key.N0);
+            Add(c, "GrainIdN1", key.N1);
+            Add(c, "GrainTypeHash", key.GrainTypeHash);
+            Add(c, "GrainTypeString", key.GrainType);
+            Add(c, "GrainIdExtensionString", key.Extension);
+            Add(c, "ServiceId", key.ServiceId);
+            if (sendStateParameters)
+            {
+                Add(c, "GrainStateVersion", version);
+                if (queryKey == "WriteToStorageKey")
+                {
+                    Add(c, "PayloadBinary", payload);
+                }
+            }
+        });
+
+    private static async Task<int> UpsertReminderAsync(
+        NpgsqlConnection connection, string serviceId, string grainId, string name, DateTime startTime, TimeSpan period, int grainHash)
+    {
+        var rows = await RunAsync(connection, "UpsertReminderRowKey", c =>
+        {
+            Add(c, "ServiceId", serviceId);
+            Add(c, "GrainHash", grainHash);
+            Add(c, "GrainId", grainId);
+            Add(c, "ReminderName", name);
+            Add(c, "StartTime", startTime);
+            // As the provider does: int when it fits, for schemas that still have an int column.
+            if (period.TotalMilliseconds <= int.MaxValue)
+            {
+                Add(c, "Period", (int)period.TotalMilliseconds);
+            }
+            else
+            {
+                Add(c, "Period", (long)period.TotalMilliseconds);
+            }
+        });
+        return Convert.ToInt32(Assert.Single(rows)["Version"]);
+    }
+
+    private static async Task<List<Reminder>> ReadRemindersAsync(NpgsqlConnection connection, string queryKey, Action<NpgsqlCommand> bind) =>
+        (await RunAsync(connection, queryKey, bind))
+            .Select(r => new Reminder(
+                (string)r["GrainId"]!,
+                (string)r["ReminderName"]!,
+                (DateTime)r["StartTime"]!,
+                Convert.ToInt64(r["Period"]),
+                Convert.ToInt32(r["Version"])))
+            .ToList();
+
+    private static Task<List<Reminder>> ReadRangeAsync(NpgsqlConnection connection, string serviceId, string queryKey, int beginHash, int endHash) =>
+        ReadRemindersAsync(connection, queryKey, c =>
+        {
+            Add(c, "ServiceId", serviceId);
+            Add(c, "BeginHash", beginHash);
+            Add(c, "EndHash", endHash);
+        });
+
+    private static async Task<int> DeleteReminderAsync(NpgsqlConnection connection, string serviceId, string grainId, string name, int version)
+    {
+        var rows = await RunAsync(connection, "DeleteReminderRowKey", c =>
+        {
+            Add(c, "ServiceId", serviceId);
+            Add(c, "GrainId", grainId);
+            Add(c, "ReminderName", name);
+            Add(c, "Version", version);
+        });
+
+        // The provider reads one row with exactly one value and converts it to a bool.
+        var row = Assert.Single(rows);
+        Assert.Single(row.Values);
+        return Convert.ToInt32(row.Values[0]);
+    }
+
+    /// <summary>Runs the query stored under <paramref name="queryKey"/>, as the provider does.</summary>
+    private static async Task<List<Row>> RunAsync(NpgsqlConnection connection, string queryKey, Action<NpgsqlCommand> bind)
+    {
+        await using var lookup = new NpgsqlCommand("SELECT QueryText FROM OrleansQuery WHERE QueryKey = @key", connection);
+        lookup.Parameters.AddWithValue("key", queryKey);
+        var queryText = (string?)await lookup.ExecuteScalarAsync() ?? throw new InvalidOperationException($"No query stored under {queryKey}.");
+
+        await using var command = new NpgsqlCommand(queryText, connection);
+        bind(command);
+        await using var reader = await command.ExecuteReaderAsync();
+        var columns = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToList();
+        var rows = new List<Row>();
+        while (await reader.ReadAsync())
+        {
+            var values = Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? null : reader.GetValue(i)).ToList();
+            rows.Add(new Row(columns, values));
+        }
+
+        return rows;
+    }
+
+    // The provider sets DbType from the CLR type of each value (Orleans' DbExtensions), never NpgsqlDbType.
+    private static readonly Dictionary<Type, DbType> ProviderDbTypes = new()
+    {
+        [typeof(int)] = DbType.Int32,
+        [typeof(int?)] = DbType.Int32,
+        [typeof(long)] = DbType.Int64,
+        [typeof(string)] = DbType.String,
+        [typeof(byte[])] = DbType.Binary,
+        [typeof(DateTime)] = DbType.DateTime,
+    };
+
+    private static void Add<T>(NpgsqlCommand command, string name, T value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = (object?)value ?? DBNull.Value;
+        parameter.DbType = ProviderDbTypes[typeof(T)];
+        command.Parameters.Add(parameter);
+    }
+
+    private static async Task<NpgsqlConnection> OpenAsync(string connectionString)
+    {
+        var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = await OpenAsync(connectionString);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<List<T>> ListAsync<T>(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var values = new List<T>();
+        while (await reader.ReadAsync())
+        {
+            values.Add(reader.GetFieldValue<T>(0));
+        }
+
+        return values;
+    }
+}
