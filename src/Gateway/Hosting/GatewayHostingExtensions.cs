@@ -18,6 +18,7 @@ public static class GatewayHostingExtensions
             throw new InvalidOperationException("ConnectionStrings:Redis is required (environment: ConnectionStrings__Redis).");
         }
 
+        configuration["urls"] ??= "http://127.0.0.1:8080"; // loopback unless Urls, ASPNETCORE_URLS or --urls say otherwise
         builder.AddOrderActorsLogging();
         builder.UseOrleansClient(client =>
         {

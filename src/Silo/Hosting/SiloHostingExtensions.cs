@@ -21,6 +21,7 @@ public static class SiloHostingExtensions
         var redis = Required(configuration.GetConnectionString("Redis"), "ConnectionStrings:Redis");
         var settings = configuration.GetSection("Orleans").Get<OrleansSettings>() ?? new OrleansSettings();
 
+        configuration["urls"] ??= "http://127.0.0.1:8081"; // loopback unless Urls, ASPNETCORE_URLS or --urls say otherwise
         builder.AddOrderActorsLogging();
 
         // Registered before Orleans so the schema (and its query texts) exists when the providers read it at start.
