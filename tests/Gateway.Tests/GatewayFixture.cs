@@ -21,9 +21,13 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     public HttpClient Client { get; private set; } = null!;
 
+    /// <summary>The Orleans service id all of this fixture's state is stored under.</summary>
+    public string ServiceId { get; private set; } = "";
+
     public async Task InitializeAsync()
     {
         var cluster = "gateway-tests-" + Guid.NewGuid().ToString("N")[..8];
+        ServiceId = cluster;
         var settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:Postgres"] = TestEnvironment.Postgres,
@@ -43,6 +47,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         silo.MapOrderActorsSilo();
         await silo.StartAsync();
 
+        // Many concurrent clients in one test: the test server's handler has no connection limit to worry about.
         gateway = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             foreach (var (key, value) in settings)
