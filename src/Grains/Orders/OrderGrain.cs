@@ -144,7 +144,7 @@ public sealed class OrderGrain(
         await Unremind();
     }
 
-    /// <summary>Persists the order as Placing and registers its reminder, before any stock is touched.</summary>
+    /// <summary>Persists the order as Placing, before any stock is touched.</summary>
     private async Task Begin(PlaceOrder command)
     {
         var now = DateTimeOffset.UtcNow;
@@ -156,12 +156,16 @@ public sealed class OrderGrain(
         Order.CreatedAt = now;
         Order.PaymentDueAt = now + Options.PaymentWindow;
         await state.WriteStateAsync();
-        await this.RegisterOrUpdateReminder(ReminderName, Options.RecoveryDelay, Options.ReminderPeriod);
     }
 
-    /// <summary>Reserves every line under this order's id (repeatable: reservations are idempotent), all or nothing.</summary>
+    /// <summary>
+    /// Reserves every line under this order's id (repeatable: reservations are idempotent), all or nothing.
+    /// The reminder is registered first, on every attempt: an attempt that failed to register it must not leave
+    /// an order that nothing would ever expire.
+    /// </summary>
     private async Task<Result<OrderView>> ReserveLines()
     {
+        await this.RegisterOrUpdateReminder(ReminderName, Options.RecoveryDelay, Options.ReminderPeriod);
         Result<ReservedLine>[] reserved;
         try
         {

@@ -35,6 +35,7 @@ public static class SiloHostingExtensions
         {
             silo.Configure<ClusterOptions>(configuration.GetSection("Orleans"));
             silo.Configure<ReminderOptions>(configuration.GetSection("Reminders"));
+            silo.Configure<ClusterMembershipOptions>(configuration.GetSection("Membership"));
             silo.UseRedisClustering(options => options.ConfigurationOptions = ConfigurationOptions.Parse(redis));
             silo.ConfigureEndpoints(settings.ResolveAdvertisedAddress(), settings.SiloPort, settings.GatewayPort, settings.ListenOnAnyAddress);
             silo.AddAdoNetGrainStorage(StorageNames.Orders, options =>

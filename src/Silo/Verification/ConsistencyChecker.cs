@@ -9,21 +9,27 @@ using OrderActors.Silo.Hosting;
 namespace OrderActors.Silo.Verification;
 
 /// <summary>
-/// Reads every persisted product, order and cart of one service straight from PostgreSQL and checks the promises
-/// that hold once the system has converged: stock adds up, every open reservation belongs to an order awaiting
-/// payment (and every such order holds its reservations), and no idempotency key produced two orders.
+/// Reads every persisted product, order, cart and reminder of one service straight from PostgreSQL and checks the
+/// promises that hold once the system has converged: stock adds up, every open reservation belongs to an order
+/// awaiting payment (and every such order holds its reservations), no idempotency key produced two orders, and
+/// whatever still has work to do has the reminder that will do it.
 /// </summary>
 public static class ConsistencyChecker
 {
     public static async Task<IReadOnlyList<string>> CheckAsync(string connectionString, string serviceId, CancellationToken cancellationToken)
     {
-        var (products, orders, carts) = await Load(connectionString, serviceId, cancellationToken);
+        var (products, orders, carts, reminders) = await Load(connectionString, serviceId, cancellationToken);
         var ordersById = orders.ToDictionary(o => o.OrderId);
         var violations = new List<string>();
 
         foreach (var product in products)
         {
             violations.AddRange(CheckStock(product));
+            if (product.Reservations.Count > 0 && !reminders.Contains(($"product/{product.Sku}", ProductGrain.AuditReminder)))
+            {
+                violations.Add($"product {product.Sku}: holds reservations but has no audit reminder");
+            }
+
             foreach (var (orderId, reservation) in product.Reservations)
             {
                 var line = ordersById.GetValueOrDefault(orderId)?.Lines.Find(l => l.Sku == product.Sku);
@@ -40,6 +46,11 @@ public static class ConsistencyChecker
         foreach (var order in orders)
         {
             violations.AddRange(CheckOrder(order, productsBySku));
+            var unfinished = order.Status is OrderStatus.Placing or OrderStatus.PendingPayment || order.PendingStock != StockAction.None;
+            if (unfinished && !reminders.Contains(($"order/{order.OrderId}", OrderGrain.ReminderName)))
+            {
+                violations.Add($"order {order.OrderId}: {order.Status} with no reminder; nothing would expire or finish it");
+            }
         }
 
         foreach (var duplicate in orders.GroupBy(o => (o.CustomerId, o.CheckoutKey)).Where(g => g.Count() > 1))
@@ -110,22 +121,36 @@ public static class ConsistencyChecker
         }
     }
 
-    private static async Task<(List<ProductState>, List<OrderState>, List<CartState>)> Load(
+    private static async Task<(List<ProductState>, List<OrderState>, List<CartState>, HashSet<(string, string)>)> Load(
         string connectionString, string serviceId, CancellationToken cancellationToken)
     {
         List<ProductState> products = [];
         List<OrderState> orders = [];
         List<CartState> carts = [];
+        HashSet<(string GrainId, string Name)> reminders = [];
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(
-            "SELECT GrainTypeString, PayloadBinary FROM OrleansStorage WHERE ServiceId = @ServiceId AND PayloadBinary IS NOT NULL", connection);
-        command.Parameters.AddWithValue("ServiceId", serviceId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+
+        // One snapshot for both tables, so a reminder moving on between two reads is not taken for a violation.
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+        await using (var command = new NpgsqlCommand("SELECT GrainId, ReminderName FROM OrleansReminders WHERE ServiceId = @ServiceId", connection, transaction))
         {
-            var payload = (byte[])reader[1];
-            switch (reader.GetString(0))
+            command.Parameters.AddWithValue("ServiceId", serviceId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                reminders.Add((reader.GetString(0), reader.GetString(1)));
+            }
+        }
+
+        await using var states = new NpgsqlCommand(
+            "SELECT GrainTypeString, PayloadBinary FROM OrleansStorage WHERE ServiceId = @ServiceId AND PayloadBinary IS NOT NULL", connection, transaction);
+        states.Parameters.AddWithValue("ServiceId", serviceId);
+        await using var rows = await states.ExecuteReaderAsync(cancellationToken);
+        while (await rows.ReadAsync(cancellationToken))
+        {
+            var payload = (byte[])rows[1];
+            switch (rows.GetString(0))
             {
                 case "product":
                     products.Add(Read<ProductState>(payload));
@@ -139,7 +164,7 @@ public static class ConsistencyChecker
             }
         }
 
-        return (products, orders, carts);
+        return (products, orders, carts, reminders);
     }
 
     private static T Read<T>(byte[] payload) => JsonSerializer.Deserialize<T>(payload, StateJsonSerializer.Options)!;
