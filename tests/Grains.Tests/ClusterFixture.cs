@@ -29,6 +29,7 @@ public abstract class ClusterFixture<TSilo> : IAsyncLifetime
     protected static void ConfigureSilo(ISiloBuilder silo, TimeSpan paymentWindow, TimeSpan cartIdleTime)
     {
         silo.AddMemoryGrainStorage(StorageNames.Orders, options => options.GrainStorageSerializer = new StateJsonSerializer());
+        silo.AddMemoryGrainStorage(StorageNames.Carts, options => options.GrainStorageSerializer = new StateJsonSerializer());
         silo.UseInMemoryReminderService();
         silo.Configure<ReminderOptions>(options => options.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
         silo.Services.Configure<OrderOptions>(options =>

@@ -12,7 +12,7 @@ namespace OrderActors.Grains.Carts;
 /// </summary>
 [GrainType("cart")]
 public sealed class CartGrain(
-    [PersistentState("cart", StorageNames.Orders)] IPersistentState<CartState> state,
+    [PersistentState("cart", StorageNames.Carts)] IPersistentState<CartState> state,
     IOptions<OrderOptions> options,
     ILogger<CartGrain> logger) : Grain, ICartGrain, IRemindable
 {
@@ -162,6 +162,7 @@ public sealed class CartGrain(
             await this.UnregisterReminder(reminder);
         }
 
+        // Deletes the row (see StorageNames.Carts); the next use starts from a fresh activation and a fresh row.
         await state.ClearStateAsync();
         DeactivateOnIdle();
     }
