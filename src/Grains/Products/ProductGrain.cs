@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using OrderActors.Grains.Abstractions;
 using OrderActors.Grains.Orders;
+using Orleans.Concurrency;
 
 namespace OrderActors.Grains.Products;
 
@@ -9,13 +10,36 @@ namespace OrderActors.Grains.Products;
 /// While it holds reservations, a reminder audits the old ones with their orders, so a reservation whose order
 /// never came to exist (a crash mid-checkout) cannot hold stock for longer than the recovery delay.
 /// </summary>
-[GrainType("product")]
-public sealed class ProductGrain(
-    [PersistentState("product", StorageNames.Orders)] IPersistentState<ProductState> state,
-    IOptions<OrderOptions> options) : Grain, IProductGrain, IRemindable
+/// <remarks>
+/// Reentrant so that a hot product's writes can be grouped (<see cref="GroupCommit"/>): while one write is in flight,
+/// the next calls run, and their changes go out together in the following write. It is still correct because
+/// (1) every check and the change it guards run in one synchronous stretch, before the method's first await, so no
+/// other call can interleave between "enough available?" and "reserve"; (2) no reply — success, refusal or read —
+/// leaves before a write that started after everything it observed has completed, so nothing is acknowledged that
+/// is not durable; (3) a failed write fails every waiting caller and deactivates the grain, discarding changes
+/// that were not stored. All stock operations are idempotent, so a caller who saw a failure can simply retry.
+/// </remarks>
+[GrainType("product"), Reentrant]
+public sealed class ProductGrain : Grain, IProductGrain, IRemindable
 {
     public const string AuditReminder = "reservation-audit";
     private const int MaxStock = 1_000_000_000;
+
+    private readonly IPersistentState<ProductState> state;
+    private readonly IOptions<OrderOptions> options;
+    private readonly GroupCommit writes;
+
+    /// <summary>Whether this activation has registered the audit reminder.</summary>
+    private bool auditRegistered;
+
+    public ProductGrain(
+        [PersistentState("product", StorageNames.Orders)] IPersistentState<ProductState> state,
+        IOptions<OrderOptions> options)
+    {
+        this.state = state;
+        this.options = options;
+        writes = new GroupCommit(state.WriteStateAsync, DeactivateOnIdle);
+    }
 
     private string Sku => this.GetPrimaryKeyString();
 
@@ -36,7 +60,7 @@ public sealed class ProductGrain(
 
         if (Product.Exists)
         {
-            return Error.Conflict($"Product '{Sku}' already exists.");
+            return await AfterDurable<ProductView>(Error.Conflict($"Product '{Sku}' already exists."));
         }
 
         Product.Exists = true;
@@ -51,7 +75,7 @@ public sealed class ProductGrain(
         return await Save();
     }
 
-    public Task<Result<ProductView>> Get() => Task.FromResult<Result<ProductView>>(Product.Exists ? View() : Missing());
+    public Task<Result<ProductView>> Get() => AfterDurable<ProductView>(Product.Exists ? View() : Missing());
 
     public async Task<Result<ProductView>> Update(UpdateProduct command)
     {
@@ -63,7 +87,7 @@ public sealed class ProductGrain(
 
         if (!Product.Exists)
         {
-            return Missing();
+            return await AfterDurable<ProductView>(Missing());
         }
 
         Product.Name = command.Name;
@@ -77,14 +101,14 @@ public sealed class ProductGrain(
     {
         if (!Product.Exists)
         {
-            return Missing();
+            return await AfterDurable<ProductView>(Missing());
         }
 
         var onHand = (long)Product.OnHand + delta;
         if (onHand < Product.Reserved)
         {
-            return Error.Conflict(
-                $"Adjusting by {delta} would leave {onHand} on hand, below the {Product.Reserved} reserved.");
+            return await AfterDurable<ProductView>(Error.Conflict(
+                $"Adjusting by {delta} would leave {onHand} on hand, below the {Product.Reserved} reserved."));
         }
 
         if (onHand > MaxStock)
@@ -101,12 +125,12 @@ public sealed class ProductGrain(
     {
         if (!Product.Exists)
         {
-            return Missing();
+            return await AfterDurable<ProductView>(Missing());
         }
 
         if (!Product.Active)
         {
-            return View();
+            return await AfterDurable<ProductView>(View());
         }
 
         Product.Active = false;
@@ -122,46 +146,35 @@ public sealed class ProductGrain(
 
         if (Product.Reservations.TryGetValue(reservationId, out var held))
         {
-            return held.Quantity == quantity
+            return await AfterDurable<ReservedLine>(held.Quantity == quantity
                 ? Line(quantity)
-                : Error.Conflict($"Reservation '{reservationId}' already holds {held.Quantity} units of '{Sku}'.");
+                : Error.Conflict($"Reservation '{reservationId}' already holds {held.Quantity} units of '{Sku}'."));
         }
 
         var available = Product.Exists && Product.Active ? Product.OnHand - Product.Reserved : 0;
         if (available < quantity)
         {
-            return Error.InsufficientStock([new Shortage(Sku, quantity, available)]);
+            return await AfterDurable<ReservedLine>(Error.InsufficientStock([new Shortage(Sku, quantity, available)]));
         }
 
         Product.Reservations[reservationId] = new ReservationState { Quantity = quantity, ReservedAt = DateTimeOffset.UtcNow };
         Product.Reserved += quantity;
-        if (!Product.AuditScheduled)
-        {
-            await this.RegisterOrUpdateReminder(AuditReminder, options.Value.RecoveryDelay, options.Value.ReminderPeriod);
-            Product.AuditScheduled = true;
-        }
-
-        await Persist();
-        return Line(quantity);
+        var line = Line(quantity);
+        var persisted = writes.Persist();
+        await EnsureAudit();
+        await persisted;
+        return line;
     }
 
     public async Task<Result<Done>> Release(string reservationId)
     {
-        if (ReleaseHeld(reservationId))
-        {
-            await Persist();
-        }
-
+        await (ReleaseHeld(reservationId) ? Persist() : writes.Durable());
         return Done.Instance;
     }
 
     public async Task<Result<Done>> Commit(string reservationId)
     {
-        if (CommitHeld(reservationId))
-        {
-            await Persist();
-        }
-
+        await (CommitHeld(reservationId) ? Persist() : writes.Durable());
         return Done.Instance;
     }
 
@@ -174,12 +187,12 @@ public sealed class ProductGrain(
 
         if (!Product.Exists)
         {
-            return Missing();
+            return await AfterDurable<ProductView>(Missing());
         }
 
         if (!Product.AppliedReturns.Add(returnId))
         {
-            return View();
+            return await AfterDurable<ProductView>(View());
         }
 
         Product.OnHand += quantity;
@@ -192,14 +205,15 @@ public sealed class ProductGrain(
     {
         if (Product.Reservations.Count == 0)
         {
+            // Cleared before the await: a reservation made meanwhile registers the reminder anew, and that newer
+            // registration has another version, which this unregistration (by the version it read) cannot remove.
+            auditRegistered = false;
             var reminder = await this.GetReminder(AuditReminder);
             if (reminder is not null)
             {
                 await this.UnregisterReminder(reminder);
             }
 
-            Product.AuditScheduled = false;
-            await Persist();
             return;
         }
 
@@ -247,16 +261,43 @@ public sealed class ProductGrain(
         return true;
     }
 
+    private async Task EnsureAudit()
+    {
+        if (!auditRegistered)
+        {
+            auditRegistered = true;
+            try
+            {
+                await this.RegisterOrUpdateReminder(AuditReminder, options.Value.RecoveryDelay, options.Value.ReminderPeriod);
+            }
+            catch
+            {
+                auditRegistered = false;
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Persists a change and replies with the view as that change left it.</summary>
     private async Task<Result<ProductView>> Save()
     {
-        await Persist();
-        return View();
+        var persisted = Persist();
+        var view = View();
+        await persisted;
+        return view;
     }
 
     private Task Persist()
     {
         Product.Version++;
-        return state.WriteStateAsync();
+        return writes.Persist();
+    }
+
+    /// <summary>Replies only once everything this reply was based on is durable.</summary>
+    private async Task<Result<T>> AfterDurable<T>(Result<T> result)
+    {
+        await writes.Durable();
+        return result;
     }
 
     private ReservedLine Line(int quantity) => new(Sku, Product.Name, Product.Price, Product.Currency, quantity);

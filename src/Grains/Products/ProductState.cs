@@ -51,9 +51,6 @@ public sealed class ProductState
 
     /// <summary>Bumped on every change; exposed as the view's version.</summary>
     [Id(14)] public int Version { get; set; }
-
-    /// <summary>Whether the reminder that audits old reservations is registered.</summary>
-    [Id(16)] public bool AuditScheduled { get; set; }
 }
 
 /// <summary>Units held for one order, and since when.</summary>

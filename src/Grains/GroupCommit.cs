@@ -1,0 +1,68 @@
+namespace OrderActors.Grains;
+
+/// <summary>
+/// Coalesces the writes of a reentrant grain: every change made while a write is in flight is persisted together
+/// by the next write, and each caller is told its change is done only when a write that started after the change
+/// has completed. One write's latency then bounds a batch, not each change.
+/// Used only from the grain's own turns, which never run in parallel, so it needs no locks.
+/// </summary>
+/// <remarks>
+/// After a failed write the in-memory state holds changes that may never be stored: every waiting caller gets the
+/// failure, no further write is attempted from that state, and the grain deactivates so the next activation
+/// reloads what is really stored.
+/// </remarks>
+public sealed class GroupCommit(Func<Task> write, Action deactivate)
+{
+    /// <summary>The batch being written now.</summary>
+    private TaskCompletionSource? writing;
+
+    /// <summary>The batch that collects changes made while <see cref="writing"/> is in flight.</summary>
+    private TaskCompletionSource? next;
+
+    private Exception? failure;
+
+    /// <summary>Schedules a write that will include every change made so far; completes when it is durable.</summary>
+    public Task Persist()
+    {
+        if (failure is not null)
+        {
+            return Task.FromException(failure);
+        }
+
+        var batch = next ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (writing is null)
+        {
+            _ = Write();
+        }
+
+        return batch.Task;
+    }
+
+    /// <summary>Completes when everything the caller may have observed is durable; for replies that changed nothing.</summary>
+    public Task Durable() =>
+        failure is not null ? Task.FromException(failure) : (next ?? writing)?.Task ?? Task.CompletedTask;
+
+    private async Task Write()
+    {
+        while (next is not null)
+        {
+            writing = next;
+            next = null;
+            try
+            {
+                await write();
+                writing.SetResult();
+            }
+            catch (Exception exception)
+            {
+                failure = exception;
+                writing.SetException(exception);
+                next?.SetException(exception);
+                next = null;
+                deactivate();
+            }
+        }
+
+        writing = null;
+    }
+}
