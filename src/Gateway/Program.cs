@@ -10,6 +10,7 @@ app.UseOrderActorsGateway();
 app.MapProductEndpoints();
 app.MapCartEndpoints();
 app.MapOrderEndpoints();
+app.MapCustomerEndpoints();
 app.MapAdminEndpoints();
 app.Run();
 

@@ -1,9 +1,9 @@
 using OrderActors.Silo.Hosting;
 using OrderActors.Silo.Verification;
 
-if (args is ["verify", ..])
+if (AdminCommands.Handles(args))
 {
-    return await VerifyCommand.RunAsync(args);
+    return await AdminCommands.RunAsync(args);
 }
 
 // Content root = the binaries, so appsettings.json is found wherever the process is started from.

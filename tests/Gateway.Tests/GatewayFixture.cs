@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using silo::OrderActors.Silo.Hosting;
 using OrderActors.Tests;
 
@@ -57,6 +58,10 @@ public sealed class GatewayFixture : IAsyncLifetime
         });
         Client = gateway.CreateClient();
     }
+
+    /// <summary>A service of the in-process silo (e.g. its read model).</summary>
+    public T SiloService<T>()
+        where T : notnull => silo!.Services.GetRequiredService<T>();
 
     /// <summary>Stops the only silo, leaving the gateway with no cluster to talk to.</summary>
     public Task StopSiloAsync() => silo!.StopAsync();

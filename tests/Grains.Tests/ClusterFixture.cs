@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using OrderActors.Grains.Orders;
+using OrderActors.Grains.ReadModel;
 using OrderActors.Silo.Hosting;
 using Orleans.TestingHost;
 
@@ -31,6 +32,7 @@ public abstract class ClusterFixture<TSilo> : IAsyncLifetime
         silo.AddMemoryGrainStorage(StorageNames.Orders, options => options.GrainStorageSerializer = new StateJsonSerializer());
         silo.AddMemoryGrainStorage(StorageNames.Carts, options => options.GrainStorageSerializer = new StateJsonSerializer());
         silo.UseInMemoryReminderService();
+        silo.Services.AddSingleton<IReadModel, RecordingReadModel>();
         silo.Configure<ReminderOptions>(options => options.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
         silo.Services.Configure<OrderOptions>(options =>
         {

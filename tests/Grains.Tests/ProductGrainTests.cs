@@ -169,5 +169,17 @@ public sealed class ProductGrainTests(StandardCluster fixture)
         Assert.Equal((25, 25, 0), Stock((await product.Get()).Value!));
     }
 
+    [Fact]
+    public async Task Every_change_is_projected_to_the_read_model_with_its_version()
+    {
+        var product = NewProduct();
+        await product.Create(Widget(stock: 5));
+
+        await product.Reserve("order-1", 2);
+
+        var projected = RecordingReadModel.Products[product.GetPrimaryKeyString()];
+        Assert.Equal((3, 2), (projected.Available, projected.Version));
+    }
+
     private static (int OnHand, int Reserved, int Available) Stock(ProductView view) => (view.OnHand, view.Reserved, view.Available);
 }

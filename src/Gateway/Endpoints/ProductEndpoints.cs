@@ -17,6 +17,7 @@ public static class ProductEndpoints
     {
         var products = app.MapGroup("/api/products").WithTags("Products").AddEndpointFilter<RouteKeyFilter>();
 
+        products.MapGet("/", Search).WithName("SearchProducts").WithSummary("Active products whose SKU, name or description contains the query, by SKU, a page at a time");
         products.MapPost("/", Create).WithName("CreateProduct").WithSummary("Create a product with its initial stock");
         products.MapGet("/{sku}", Get).WithName("GetProduct").WithSummary("Read a product, its stock and reservations");
         products.MapPut("/{sku}", Update).WithName("UpdateProduct").WithSummary("Replace name, description, price and currency");
@@ -41,6 +42,10 @@ public static class ProductEndpoints
         var result = await grains.GetGrain<IProductGrain>(request.Sku).Create(command);
         return result.ToCreated(product => $"/api/products/{product.Sku}");
     }
+
+    private static async Task<Results<Ok<Page<ProductSummary>>, ProblemHttpResult>> Search(
+        string? query, string? cursor, int? limit, IGrainFactory grains) =>
+        (await grains.GetGrain<IListingGrain>(0).SearchProducts(query, cursor, limit ?? IListingGrain.DefaultLimit)).ToOk();
 
     private static async Task<Results<Ok<ProductView>, ProblemHttpResult>> Get(string sku, IGrainFactory grains) =>
         (await grains.GetGrain<IProductGrain>(sku).Get()).ToOk();

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Options;
 using OrderActors.Grains.Abstractions;
+using OrderActors.Grains.ReadModel;
 
 namespace OrderActors.Grains.Orders;
 
@@ -13,7 +14,8 @@ namespace OrderActors.Grains.Orders;
 [GrainType("order")]
 public sealed class OrderGrain(
     [PersistentState("order", StorageNames.Orders)] IPersistentState<OrderState> state,
-    IOptions<OrderOptions> options) : Grain, IOrderGrain, IRemindable
+    IOptions<OrderOptions> options,
+    IReadModel readModel) : Grain, IOrderGrain, IRemindable
 {
     public const string ReminderName = "order-deadline";
 
@@ -155,7 +157,7 @@ public sealed class OrderGrain(
         Order.Lines = command.Lines.Select(l => new OrderLineState { Sku = l.Sku, Quantity = l.Quantity }).ToList();
         Order.CreatedAt = now;
         Order.PaymentDueAt = now + Options.PaymentWindow;
-        await state.WriteStateAsync();
+        await Save();
     }
 
     /// <summary>
@@ -193,7 +195,7 @@ public sealed class OrderGrain(
         Order.Currency = reserved[0].Value!.Currency;
         Order.Status = OrderStatus.PendingPayment;
         Order.History.Add(new StatusChange(OrderStatus.PendingPayment, Order.CreatedAt, null));
-        await state.WriteStateAsync();
+        await Save();
         return View();
     }
 
@@ -217,7 +219,7 @@ public sealed class OrderGrain(
         Order.Status = to;
         Order.PendingStock = stock;
         Order.History.Add(new StatusChange(to, DateTimeOffset.UtcNow, reason));
-        await state.WriteStateAsync();
+        await Save();
         await SettlePendingStock();
     }
 
@@ -237,7 +239,7 @@ public sealed class OrderGrain(
             _ => ReturnLine(line),
         }));
         Order.PendingStock = StockAction.None;
-        await state.WriteStateAsync();
+        await Save();
     }
 
     private async Task<Result<Done>> ReturnLine(OrderLineState line)
@@ -256,6 +258,16 @@ public sealed class OrderGrain(
         }
 
         await Unremind();
+    }
+
+    /// <summary>Persists the order, then projects it to the read model once it is visible to callers.</summary>
+    private async Task Save()
+    {
+        await state.WriteStateAsync();
+        if (Exists)
+        {
+            readModel.Project(new OrderSummary(OrderId, Order.CustomerId, Order.Status, Total(), Order.Currency, Order.CreatedAt, Order.History.Count));
+        }
     }
 
     private async Task Unremind()

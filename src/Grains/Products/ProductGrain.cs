@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using OrderActors.Grains.Abstractions;
 using OrderActors.Grains.Orders;
+using OrderActors.Grains.ReadModel;
 using Orleans.Concurrency;
 
 namespace OrderActors.Grains.Products;
@@ -27,6 +28,7 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
 
     private readonly IPersistentState<ProductState> state;
     private readonly IOptions<OrderOptions> options;
+    private readonly IReadModel readModel;
     private readonly GroupCommit writes;
 
     /// <summary>Whether this activation has registered the audit reminder.</summary>
@@ -34,10 +36,12 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
 
     public ProductGrain(
         [PersistentState("product", StorageNames.Orders)] IPersistentState<ProductState> state,
-        IOptions<OrderOptions> options)
+        IOptions<OrderOptions> options,
+        IReadModel readModel)
     {
         this.state = state;
         this.options = options;
+        this.readModel = readModel;
         writes = new GroupCommit(state.WriteStateAsync, DeactivateOnIdle);
     }
 
@@ -160,7 +164,7 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
         Product.Reservations[reservationId] = new ReservationState { Quantity = quantity, ReservedAt = DateTimeOffset.UtcNow };
         Product.Reserved += quantity;
         var line = Line(quantity);
-        var persisted = writes.Persist();
+        var persisted = Persist();
         await EnsureAudit();
         await persisted;
         return line;
@@ -287,10 +291,14 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
         return view;
     }
 
-    private Task Persist()
+    /// <summary>Persists every change so far (grouped with concurrent ones), then projects this one to the read model.</summary>
+    private async Task Persist()
     {
         Product.Version++;
-        return writes.Persist();
+        var summary = new ProductSummary(Sku, Product.Name, Product.Description, Product.Price, Product.Currency,
+            Product.OnHand - Product.Reserved, Product.Active, Product.Version);
+        await writes.Persist();
+        readModel.Project(summary);
     }
 
     /// <summary>Replies only once everything this reply was based on is durable.</summary>

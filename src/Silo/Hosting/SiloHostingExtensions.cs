@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Options;
 using OrderActors.Grains;
 using OrderActors.Grains.Orders;
+using OrderActors.Grains.ReadModel;
 using OrderActors.Hosting;
+using OrderActors.Silo.ReadModel;
 using OrderActors.Silo.Schema;
 using Orleans.Configuration;
 using Orleans.Dashboard;
@@ -26,6 +28,11 @@ public static class SiloHostingExtensions
 
         // Registered before Orleans so the schema (and its query texts) exists when the providers read it at start.
         builder.Services.AddHostedService<SchemaMigrationService>();
+        // A hosted service registered before Orleans stops after it, so summaries of grains deactivated at
+        // shutdown are still written.
+        builder.Services.AddSingleton<PostgresReadModel>();
+        builder.Services.AddSingleton<IReadModel>(services => services.GetRequiredService<PostgresReadModel>());
+        builder.Services.AddHostedService(services => services.GetRequiredService<PostgresReadModel>());
         builder.Services.Configure<OrderOptions>(configuration.GetSection("Orders"));
         builder.Services.AddHealthChecks()
             .AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"])

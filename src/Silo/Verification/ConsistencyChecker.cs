@@ -1,10 +1,7 @@
-using System.Text.Json;
-using Npgsql;
 using OrderActors.Grains.Abstractions;
 using OrderActors.Grains.Carts;
 using OrderActors.Grains.Orders;
 using OrderActors.Grains.Products;
-using OrderActors.Silo.Hosting;
 
 namespace OrderActors.Silo.Verification;
 
@@ -18,7 +15,7 @@ public static class ConsistencyChecker
 {
     public static async Task<IReadOnlyList<string>> CheckAsync(string connectionString, string serviceId, CancellationToken cancellationToken)
     {
-        var (products, orders, carts, reminders) = await Load(connectionString, serviceId, cancellationToken);
+        var (products, orders, carts, reminders) = await StoredState.LoadAsync(connectionString, serviceId, cancellationToken);
         var ordersById = orders.ToDictionary(o => o.OrderId);
         var violations = new List<string>();
 
@@ -120,52 +117,4 @@ public static class ConsistencyChecker
             }
         }
     }
-
-    private static async Task<(List<ProductState>, List<OrderState>, List<CartState>, HashSet<(string, string)>)> Load(
-        string connectionString, string serviceId, CancellationToken cancellationToken)
-    {
-        List<ProductState> products = [];
-        List<OrderState> orders = [];
-        List<CartState> carts = [];
-        HashSet<(string GrainId, string Name)> reminders = [];
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(cancellationToken);
-
-        // One snapshot for both tables, so a reminder moving on between two reads is not taken for a violation.
-        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
-        await using (var command = new NpgsqlCommand("SELECT GrainId, ReminderName FROM OrleansReminders WHERE ServiceId = @ServiceId", connection, transaction))
-        {
-            command.Parameters.AddWithValue("ServiceId", serviceId);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                reminders.Add((reader.GetString(0), reader.GetString(1)));
-            }
-        }
-
-        await using var states = new NpgsqlCommand(
-            "SELECT GrainTypeString, PayloadBinary FROM OrleansStorage WHERE ServiceId = @ServiceId AND PayloadBinary IS NOT NULL", connection, transaction);
-        states.Parameters.AddWithValue("ServiceId", serviceId);
-        await using var rows = await states.ExecuteReaderAsync(cancellationToken);
-        while (await rows.ReadAsync(cancellationToken))
-        {
-            var payload = (byte[])rows[1];
-            switch (rows.GetString(0))
-            {
-                case "product":
-                    products.Add(Read<ProductState>(payload));
-                    break;
-                case "order":
-                    orders.Add(Read<OrderState>(payload));
-                    break;
-                case "cart":
-                    carts.Add(Read<CartState>(payload));
-                    break;
-            }
-        }
-
-        return (products, orders, carts, reminders);
-    }
-
-    private static T Read<T>(byte[] payload) => JsonSerializer.Deserialize<T>(payload, StateJsonSerializer.Options)!;
 }

@@ -1,0 +1,20 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using OrderActors.Gateway.Http;
+using OrderActors.Grains.Abstractions;
+
+namespace OrderActors.Gateway.Endpoints;
+
+/// <summary>/api/customers: what belongs to one customer, answered by <see cref="IListingGrain"/> from the read model.</summary>
+public static class CustomerEndpoints
+{
+    public static IEndpointRouteBuilder MapCustomerEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGroup("/api/customers/{customerId}").WithTags("Customers").AddEndpointFilter<RouteKeyFilter>()
+            .MapGet("/orders", Orders).WithName("CustomerOrders").WithSummary("The customer's orders, newest first, a page at a time");
+        return app;
+    }
+
+    private static async Task<Results<Ok<Page<OrderSummary>>, ProblemHttpResult>> Orders(
+        string customerId, string? cursor, int? limit, IGrainFactory grains) =>
+        (await grains.GetGrain<IListingGrain>(0).CustomerOrders(customerId, cursor, limit ?? IListingGrain.DefaultLimit)).ToOk();
+}

@@ -1,0 +1,23 @@
+using Orleans.Concurrency;
+
+namespace OrderActors.Grains.Abstractions;
+
+/// <summary>
+/// Listings, answered from the read model that product and order grains keep in PostgreSQL (grains themselves
+/// are not queryable). Eventually consistent: a change shows here within about a second. Stateless; call key 0.
+/// </summary>
+[Alias("orderactors.IListingGrain")]
+public interface IListingGrain : IGrainWithIntegerKey
+{
+    public const int DefaultLimit = 20;
+    public const int MaxLimit = 100;
+    public const int MaxQueryLength = 100;
+
+    /// <summary>Active products whose SKU, name or description contains <paramref name="query"/>, by SKU, <paramref name="limit"/> (1..100) a page.</summary>
+    [Alias("search-products"), ReadOnly]
+    Task<Result<Page<ProductSummary>>> SearchProducts(string? query, string? cursor, int limit);
+
+    /// <summary>A customer's orders, newest first, <paramref name="limit"/> (1..100) a page.</summary>
+    [Alias("customer-orders"), ReadOnly]
+    Task<Result<Page<OrderSummary>>> CustomerOrders(string customerId, string? cursor, int limit);
+}
