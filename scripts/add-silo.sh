@@ -65,6 +65,8 @@ say "starting it in the background (log: $log)"
 # Its own session, so that a Ctrl-C in this terminal later does not reach it.
 (cd "$silo_bin" && exec setsid dotnet OrderActors.Silo.dll) >"$log" 2>&1 </dev/null &
 pid=$!
+# On stdout for scripts, at once, so that a caller can stop the silo even if waiting for it fails below.
+echo "pid=$pid"
 
 say "waiting for $health (up to 90 s)"
 deadline=$((SECONDS + 90))
@@ -97,4 +99,3 @@ else
 fi
 
 say "silo $address:$Orleans__SiloPort is in the cluster (${SECONDS} s); stop it with: kill $pid"
-echo "pid=$pid"

@@ -157,12 +157,20 @@ public sealed partial class OperationsTests(ITestOutputHelper output)
         await script.WaitForExitAsync(timeout.Token);
         var said = await stderr;
         output.WriteLine(said);
-        Assert.True(script.ExitCode == 0, $"add-silo.sh exited with {script.ExitCode}:\n{said}");
+        var pid = PidLine().Match(await stdout) is { Success: true } line ? int.Parse(line.Groups[1].Value) : (int?)null;
+        if (script.ExitCode != 0)
+        {
+            if (pid is { } started)
+            {
+                await new ScriptSilo(started, "").DisposeAsync();
+            }
 
-        var pid = int.Parse(PidLine().Match(await stdout).Groups[1].Value);
+            Assert.Fail($"add-silo.sh exited with {script.ExitCode}:\n{said}");
+        }
+
         var port = SiloPortLine().Match(said).Groups[1].Value;
         var address = ActiveAddresses(await cluster.ClusterViewAsync()).Single(a => a.StartsWith($"127.0.0.1:{port}@", StringComparison.Ordinal));
-        return new ScriptSilo(pid, address);
+        return new ScriptSilo(pid ?? throw new InvalidOperationException("add-silo.sh printed no pid"), address);
     }
 
     [GeneratedRegex(@"^pid=(\d+)", RegexOptions.Multiline)]
