@@ -15,6 +15,7 @@ public sealed class ProcessCluster : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private readonly Dictionary<string, string> settings;
     private readonly List<NodeProcess> nodes = [];
+    private readonly Dictionary<NodeProcess, Uri> siloWebAddresses = [];
     private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     public ProcessCluster(IReadOnlyDictionary<string, string>? overrides = null)
@@ -40,6 +41,12 @@ public sealed class ProcessCluster : IAsyncDisposable
     /// <summary>The Orleans service id all of this cluster's state is stored under.</summary>
     public string ServiceId => settings["Orleans__ServiceId"];
 
+    /// <summary>The environment every node of this cluster starts with: connection strings, cluster and service id.</summary>
+    public IReadOnlyDictionary<string, string> Settings => settings;
+
+    /// <summary>Where a silo started by <see cref="StartSiloAsync"/> serves its dashboard and health endpoints.</summary>
+    public Uri WebAddressOf(NodeProcess silo) => siloWebAddresses[silo];
+
     public HttpClient Api { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     public async Task<NodeProcess> StartSiloAsync()
@@ -52,6 +59,7 @@ public sealed class ProcessCluster : IAsyncDisposable
             ["Urls"] = $"http://127.0.0.1:{web}",
         };
         var silo = Start($"silo-{web}", "Silo", "OrderActors.Silo.dll", environment);
+        siloWebAddresses[silo] = new Uri($"http://127.0.0.1:{web}");
         await WaitUntilReady(silo, new Uri($"http://127.0.0.1:{web}/health/ready"));
         return silo;
     }
@@ -81,6 +89,9 @@ public sealed class ProcessCluster : IAsyncDisposable
         var cluster = await Api.GetFromJsonAsync<JsonNode>("/api/admin/cluster");
         return (int)cluster!["activeSilos"]!;
     }
+
+    /// <summary>The gateway's view of the cluster: <c>activeSilos</c> and <c>silos[address, status, activations, ...]</c>.</summary>
+    public async Task<JsonNode> ClusterViewAsync() => (await Api.GetFromJsonAsync<JsonNode>("/api/admin/cluster"))!;
 
     public async Task WaitForActiveSilosAsync(int count)
     {

@@ -61,6 +61,15 @@ public static class SiloHostingExtensions
                 options.ConnectionString = postgres;
             });
             silo.AddDashboard();
+            if (configuration.GetValue<bool>("Orleans:ActivationRebalancing"))
+            {
+                // Placement only decides where new activations go; the rebalancer also moves existing ones onto a silo
+                // that just joined. Experimental in Orleans 10, so it is off unless every silo is started with it on.
+#pragma warning disable ORLEANSEXP002 // experimental API, opted into by configuration (see above)
+                silo.AddActivationRebalancer();
+#pragma warning restore ORLEANSEXP002
+                silo.Configure<ActivationRebalancerOptions>(configuration.GetSection("Orleans:ActivationRebalancer"));
+            }
         });
         return builder;
     }

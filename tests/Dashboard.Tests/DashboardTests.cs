@@ -1,0 +1,104 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using OrderActors.Cluster.Tests;
+using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
+
+namespace OrderActors.Dashboard.Tests;
+
+/// <summary>The Orleans dashboard of a real two-silo cluster, as a person sees it in Chromium.</summary>
+public sealed class DashboardTests(ITestOutputHelper output)
+{
+    // The system Chromium (Debian's package): Playwright's own browser download cannot be fetched here.
+    private static readonly string Chromium = Environment.GetEnvironmentVariable("ORDERACTORS_TEST_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
+
+    // Where a silo serves the dashboard; change it here (or by environment) if the dashboard moves or needs a login.
+    private static readonly string DashboardPath = Environment.GetEnvironmentVariable("ORDERACTORS_TEST_DASHBOARD_PATH") is { Length: > 0 } dashboard ? dashboard : "/dashboard/";
+
+    private static readonly string[] ChromiumArgs =
+    [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ];
+
+    [Fact]
+    public async Task The_dashboard_lists_both_silos_and_shows_grain_activity()
+    {
+        Assert.True(File.Exists(Chromium), $"Chromium is not installed at {Chromium}: run `apt-get install -y chromium` (CI's .ci/run installs it) or set ORDERACTORS_TEST_CHROMIUM.");
+
+        await using var cluster = new ProcessCluster();
+        var first = await cluster.StartSiloAsync();
+        await cluster.StartSiloAsync();
+        await cluster.StartGatewayAsync();
+        await cluster.WaitForActiveSilosAsync(2);
+        const int products = 30;
+        var skus = await MakeGrainCallsAsync(cluster.Api, products);
+        var silos = (await cluster.Api.GetFromJsonAsync<JsonNode>("/api/admin/cluster"))!["silos"]!.AsArray()
+            .Select(s => (string)s!["address"]!).ToArray();
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ChromiumArgs });
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
+        var dashboard = new Uri(cluster.WebAddressOf(first), DashboardPath);
+        page.SetDefaultTimeout(30_000);
+        // Calls keep coming while the browser looks, so the dashboard has live throughput to show.
+        using var stopCalls = new CancellationTokenSource();
+        var calls = KeepCallingAsync(cluster.Api, skus, stopCalls.Token);
+
+        await page.GotoAsync(new Uri(dashboard, "#/silos").ToString());
+        foreach (var silo in silos)
+        {
+            await Expect(page.GetByText(silo).First).ToBeVisibleAsync();
+        }
+
+        await Screenshot(page, "dashboard-silos.png");
+
+        await page.GotoAsync(new Uri(dashboard, "#/grains").ToString());
+        var productRow = page.Locator("tr", new() { HasText = "ProductGrain" }).First;
+        await Expect(productRow).ToBeVisibleAsync();
+        await Expect(page.Locator("tr", new() { HasText = "CartGrain" }).First).ToBeVisibleAsync();
+        // The table refreshes every second: every product grain the calls activated, and their requests per second.
+        await Expect(productRow.GetByRole(AriaRole.Cell, new() { Name = products.ToString(), Exact = true })).ToBeVisibleAsync();
+        await Expect(productRow).ToContainTextAsync(new Regex(@"(?!0\.00)\d+\.\d\d req/sec"));
+        await Screenshot(page, "dashboard-grains.png");
+
+        await page.GotoAsync(dashboard.ToString());
+        await Expect(page.GetByText("Active Silos")).ToBeVisibleAsync();
+        await Screenshot(page, "dashboard-overview.png");
+
+        await stopCalls.CancelAsync();
+        await calls;
+    }
+
+    private static async Task KeepCallingAsync(HttpClient api, string[] skus, CancellationToken stop)
+    {
+        for (var i = 0; !stop.IsCancellationRequested; i++)
+        {
+            await api.Call(HttpMethod.Get, $"/api/products/{skus[i % skus.Length]}").Expect(HttpStatusCode.OK);
+            await Task.Delay(20, CancellationToken.None);
+        }
+    }
+
+    private static async Task<string[]> MakeGrainCallsAsync(HttpClient api, int products)
+    {
+        var customer = Http.NewKey("customer");
+        var skus = Enumerable.Range(0, products).Select(_ => Http.NewKey("sku")).ToArray();
+        foreach (var sku in skus)
+        {
+            await api.Call(HttpMethod.Post, "/api/products", new { sku, name = "Item", description = "", price = 2m, stock = 100 }).Expect(HttpStatusCode.Created);
+            await api.Call(HttpMethod.Put, $"/api/carts/{customer}/items/{sku}", new { quantity = 1 }).Expect(HttpStatusCode.OK);
+        }
+
+        return skus;
+    }
+
+    private async Task Screenshot(IPage page, string name)
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "screenshots", name);
+        await page.ScreenshotAsync(new() { Path = path, FullPage = true });
+        output.WriteLine($"screenshot: {path}");
+    }
+}
