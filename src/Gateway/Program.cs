@@ -1,6 +1,11 @@
 using OrderActors.Gateway.Endpoints;
 using OrderActors.Gateway.Hosting;
 
+if (DevToken.IsCommand(args))
+{
+    return DevToken.Run(args);
+}
+
 // Content root = the binaries, so appsettings.json is found wherever the process is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddOrderActorsGateway();
@@ -12,6 +17,7 @@ app.MapCartEndpoints();
 app.MapOrderEndpoints();
 app.MapAdminEndpoints();
 app.Run();
+return 0;
 
 /// <summary>The gateway process; public so tests can host it with WebApplicationFactory.</summary>
 public partial class Program;

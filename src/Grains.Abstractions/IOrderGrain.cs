@@ -16,6 +16,7 @@ public interface IOrderGrain : IGrainWithStringKey
     Task<Result<OrderView>> Place(PlaceOrder command);
 
     /// <summary>The order; NotFound if it does not exist.</summary>
+    [SafeToRetry]
     [Alias("get")]
     Task<Result<OrderView>> Get();
 
@@ -24,14 +25,17 @@ public interface IOrderGrain : IGrainWithStringKey
     Task<Result<OrderView>> Pay(decimal amount);
 
     /// <summary>Paid → Shipped.</summary>
+    [SafeToRetry]
     [Alias("ship")]
     Task<Result<OrderView>> Ship();
 
     /// <summary>Shipped → Delivered.</summary>
+    [SafeToRetry]
     [Alias("deliver")]
     Task<Result<OrderView>> Deliver();
 
     /// <summary>Cancels from PendingPayment (releases the reservations) or Paid (returns the stock).</summary>
+    [SafeToRetry]
     [Alias("cancel")]
     Task<Result<OrderView>> Cancel();
 }

@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrderActors.Grains.Abstractions;
 
@@ -19,6 +21,8 @@ public sealed class OrderGrain(
     private string OrderId => this.GetPrimaryKeyString();
 
     private OrderState Order => state.State;
+
+    private ILogger Log => ServiceProvider.GetRequiredService<ILogger<OrderGrain>>();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -66,6 +70,7 @@ public sealed class OrderGrain(
         var refusal = Refusal(reserved);
         if (refusal is not null)
         {
+            OrderEvents.Refused(Log, OrderId, refusal);
             await Abandon();
             return refusal;
         }
@@ -80,6 +85,7 @@ public sealed class OrderGrain(
         Order.Status = OrderStatus.PendingPayment;
         Order.History.Add(new StatusChange(OrderStatus.PendingPayment, now, null));
         await state.WriteStateAsync();
+        OrderEvents.Placed(Log, OrderId, Order.CustomerId);
         return View();
     }
 
@@ -104,6 +110,7 @@ public sealed class OrderGrain(
         }
 
         await Transition(OrderStatus.Paid, StockAction.Commit, reason: null);
+        OrderEvents.Paid(Log, OrderId);
         await Unremind();
         return View();
     }
@@ -161,7 +168,11 @@ public sealed class OrderGrain(
         return View();
     }
 
-    private Task Expire() => Transition(OrderStatus.Cancelled, StockAction.Release, "payment window expired");
+    private async Task Expire()
+    {
+        await Transition(OrderStatus.Cancelled, StockAction.Release, "payment window expired");
+        OrderEvents.Expired(Log, OrderId);
+    }
 
     /// <summary>Persists the new status with its pending stock effect first, then applies the effect.</summary>
     private async Task Transition(OrderStatus to, StockAction stock, string? reason)

@@ -9,7 +9,7 @@ using StackExchange.Redis;
 
 namespace OrderActors.Silo.Hosting;
 
-/// <summary>Everything a silo process needs: schema, clustering, storage, reminders, dashboard, health, logging.</summary>
+/// <summary>Everything a silo process needs: schema, clustering, storage, reminders, dashboard, health, logging, metrics.</summary>
 public static class SiloHostingExtensions
 {
     public const string PostgresInvariant = "Npgsql";
@@ -23,6 +23,7 @@ public static class SiloHostingExtensions
 
         configuration["urls"] ??= "http://127.0.0.1:8081"; // loopback unless Urls, ASPNETCORE_URLS or --urls say otherwise
         builder.AddOrderActorsLogging();
+        builder.AddOrderActorsMetrics(Metrics.MeterName);
 
         // Registered before Orleans so the schema (and its query texts) exists when the providers read it at start.
         builder.Services.AddHostedService<SchemaMigrationService>();
@@ -49,6 +50,7 @@ public static class SiloHostingExtensions
                 options.ConnectionString = postgres;
             });
             silo.AddDashboard();
+            silo.AddIncomingGrainCallFilter<RequestIdLogScope>();
         });
         return builder;
     }
@@ -58,6 +60,7 @@ public static class SiloHostingExtensions
         app.MapOrleansDashboard(routePrefix: "/dashboard");
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
+        app.MapOrderActorsMetrics();
         return app;
     }
 
