@@ -17,18 +17,18 @@ public static class ProductEndpoints
     public static IEndpointRouteBuilder MapProductEndpoints(this IEndpointRouteBuilder app)
     {
         // Catalog reads are public, as in any shop; every write is the admin's.
-        var products = app.MapResource("/api/products", "Products").RequirePolicy(Policies.Admin);
+        var products = app.MapResource("/api/products", "Products");
 
         products.MapPost("/", Create).WithName("CreateProduct").WithSummary("Create a product with its initial stock")
-            .Refuses(400, 409);
+            .RequirePolicy(Policies.Admin).Refuses(400, 409);
         products.MapGet("/{sku}", Get).WithName("GetProduct").WithSummary("Read a product, its stock and reservations")
-            .AllowAnonymous().AddEndpointFilter<ETagFilter>().Produces(StatusCodes.Status304NotModified).Refuses(400, 404);
+            .AddEndpointFilter<ETagFilter>().Produces(StatusCodes.Status304NotModified).Refuses(400, 404);
         products.MapPut("/{sku}", Update).WithName("UpdateProduct").WithSummary("Replace name, description, price and currency; If-Match for a conditional update")
-            .AddEndpointFilter<ProductIfMatchFilter>().Refuses(400, 404, 412);
+            .RequirePolicy(Policies.Admin).AddEndpointFilter<ProductIfMatchFilter>().Refuses(400, 404, 412);
         products.MapPost("/{sku}/stock", AdjustStock).WithName("AdjustStock").WithSummary("Add a positive or negative delta to the stock on hand")
-            .Refuses(400, 404, 409);
+            .RequirePolicy(Policies.Admin).Refuses(400, 404, 409);
         products.MapDelete("/{sku}", Deactivate).WithName("DeactivateProduct").WithSummary("Take a product out of sale")
-            .Refuses(400, 404);
+            .RequirePolicy(Policies.Admin).Refuses(400, 404);
         return app;
     }
 

@@ -14,6 +14,8 @@ public static class RequestLogging
     {
         app.UseSerilogRequestLogging(options =>
         {
+            // The host's own logger: the static Log.Logger is left alone (see SerilogSetup).
+            options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
             options.MessageTemplate = "HTTP {RequestMethod} {Route} responded {StatusCode} in {Elapsed:0.0} ms";
             options.EnrichDiagnosticContext = (diagnostics, context) =>
             {

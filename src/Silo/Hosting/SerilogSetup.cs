@@ -21,7 +21,7 @@ public static class SerilogSetup
             {
                 logger.WriteTo.Console(new RenderedCompactJsonFormatter());
             }
-        });
+        }, preserveStaticLogger: true); // each host logs through its own logger, even with two hosts in one test process
         return builder;
     }
 }
