@@ -31,7 +31,11 @@ public interface ICartGrain : IGrainWithStringKey
     /// Turns the cart into an order in PendingPayment with every line's stock reserved, or into nothing at all:
     /// when any line is short, every reservation is released and the shortages come back (Conflict).
     /// Refuses an empty cart (Invalid). The cart is emptied only once the order exists.
+    /// The same <paramref name="idempotencyKey"/> again returns the same answer — the same order, or the same
+    /// refusal — however often and however concurrently it is repeated; with a different cart content it is
+    /// refused (Unprocessable). Keys are remembered for the configured retention.
     /// </summary>
+    [SafeToRetry]
     [Alias("checkout")]
-    Task<Result<OrderView>> Checkout();
+    Task<Result<OrderView>> Checkout(string idempotencyKey);
 }

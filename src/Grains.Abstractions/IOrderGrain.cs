@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace OrderActors.Grains.Abstractions;
 
 /// <summary>
@@ -10,7 +12,7 @@ public interface IOrderGrain : IGrainWithStringKey
     /// <summary>
     /// Reserves every line (all or nothing), snapshots prices and leaves the order in PendingPayment with a payment deadline.
     /// When a line is short, releases what was reserved, forgets the order and returns the shortages (Conflict).
-    /// Placing the same order again returns it unchanged.
+    /// Placing the same order again finishes an interrupted placement, or returns the order as it was placed.
     /// </summary>
     [Alias("place")]
     Task<Result<OrderView>> Place(PlaceOrder command);
@@ -20,9 +22,19 @@ public interface IOrderGrain : IGrainWithStringKey
     [Alias("get")]
     Task<Result<OrderView>> Get();
 
-    /// <summary>Pays the order: the amount must equal the total (Unprocessable); commits the reservations.</summary>
+    /// <summary>The order exactly as its checkout returned it (status PendingPayment); NotFound if it does not exist.</summary>
+    [SafeToRetry]
+    [Alias("get-as-placed")]
+    Task<Result<OrderView>> GetAsPlaced();
+
+    /// <summary>
+    /// Pays the order: the amount must equal the total (Unprocessable); commits the reservations.
+    /// Paying again with the same <paramref name="idempotencyKey"/> returns the order as that payment left it;
+    /// with the same key and another amount it is refused (Unprocessable).
+    /// </summary>
+    [SafeToRetry]
     [Alias("pay")]
-    Task<Result<OrderView>> Pay(decimal amount);
+    Task<Result<OrderView>> Pay(decimal amount, string idempotencyKey);
 
     /// <summary>Paid → Shipped.</summary>
     [SafeToRetry]
@@ -38,4 +50,11 @@ public interface IOrderGrain : IGrainWithStringKey
     [SafeToRetry]
     [Alias("cancel")]
     Task<Result<OrderView>> Cancel();
+
+    /// <summary>
+    /// Tells a product what to do with the reservation this order holds on it. Answered between the order's other
+    /// turns so that a product asking while the order waits on that product cannot deadlock.
+    /// </summary>
+    [Alias("reservation-fate"), AlwaysInterleave]
+    Task<ReservationFate> GetReservationFate();
 }

@@ -13,11 +13,26 @@ public enum OrderStatus
     Cancelled = 6,
 }
 
-/// <summary>What a cart asks of a new order: the customer and the lines to reserve.</summary>
+/// <summary>What a cart asks of a new order: the customer, the checkout's idempotency key and the lines to reserve.</summary>
 [GenerateSerializer, Immutable, Alias("orderactors.place-order")]
 public sealed record PlaceOrder(
     [property: Id(0)] string CustomerId,
-    [property: Id(1)] IReadOnlyList<RequestedLine> Lines);
+    [property: Id(1)] IReadOnlyList<RequestedLine> Lines,
+    [property: Id(2)] string CheckoutKey);
+
+/// <summary>What a product should do with an open reservation, according to the order that made it.</summary>
+[GenerateSerializer, Alias("orderactors.reservation-fate")]
+public enum ReservationFate
+{
+    /// <summary>The order is being placed or awaits payment: the reservation stays.</summary>
+    Keep = 0,
+
+    /// <summary>The order does not exist or was cancelled: the units go back to availability.</summary>
+    Release = 1,
+
+    /// <summary>The order was paid: the units are sold.</summary>
+    Commit = 2,
+}
 
 /// <summary>An order as callers see it; prices are those snapshotted at checkout.</summary>
 [GenerateSerializer, Immutable, Alias("orderactors.order-view")]

@@ -4,4 +4,7 @@ namespace OrderActors.Grains;
 public static class StorageNames
 {
     public const string Orders = "orders";
+
+    /// <summary>Carts: clearing a cart's state deletes its row, so an expired cart leaves nothing behind.</summary>
+    public const string Carts = "carts";
 }

@@ -9,13 +9,25 @@ internal static class Http
 {
     public static string NewKey(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
 
-    public static async Task<(HttpStatusCode Status, JsonNode? Body)> Call(this HttpClient client, HttpMethod method, string path, object? body = null)
+    public static async Task<(HttpStatusCode Status, JsonNode? Body)> Call(
+        this HttpClient client, HttpMethod method, string path, object? body = null, string? idempotencyKey = null)
     {
         using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
         using var response = await client.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
     }
+
+    public static Task<(HttpStatusCode Status, JsonNode? Body)> Checkout(this HttpClient client, string customerId, string? idempotencyKey = null) =>
+        client.Call(HttpMethod.Post, $"/api/carts/{customerId}/checkout", null, idempotencyKey ?? Guid.NewGuid().ToString());
+
+    public static Task<(HttpStatusCode Status, JsonNode? Body)> Pay(this HttpClient client, string orderId, decimal amount, string? idempotencyKey = null) =>
+        client.Call(HttpMethod.Post, $"/api/orders/{orderId}/pay", new { amount }, idempotencyKey ?? Guid.NewGuid().ToString());
 
     public static async Task<JsonNode> Expect(this Task<(HttpStatusCode Status, JsonNode? Body)> call, HttpStatusCode expected)
     {

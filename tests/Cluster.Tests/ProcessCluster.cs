@@ -44,6 +44,9 @@ public sealed class ProcessCluster : IAsyncDisposable
 
     public Uri GatewayAddress { get; private set; } = null!;
 
+    /// <summary>The Orleans service id all of this cluster's state is stored under.</summary>
+    public string ServiceId => settings["Orleans__ServiceId"];
+
     public HttpClient Api { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     public async Task<NodeProcess> StartSiloAsync()

@@ -20,7 +20,7 @@ public sealed class ReminderTests
         var customer = Http.NewKey("customer");
         await api.Call(HttpMethod.Post, "/api/products", new { sku, name = "Lamp", description = "", price = 5m, stock = 4 }).Expect(HttpStatusCode.Created);
         await api.Call(HttpMethod.Put, $"/api/carts/{customer}/items/{sku}", new { quantity = 3 }).Expect(HttpStatusCode.OK);
-        var order = (string)(await api.Call(HttpMethod.Post, $"/api/carts/{customer}/checkout").Expect(HttpStatusCode.Created))["orderId"]!;
+        var order = (string)(await api.Checkout(customer).Expect(HttpStatusCode.Created))["orderId"]!;
 
         await cluster.StopAllAsync();
         var restartedAt = DateTimeOffset.UtcNow;

@@ -23,24 +23,24 @@ public sealed class RestartTests
         await api.Call(HttpMethod.Put, $"/api/carts/{alice}/items/{keyboard}", new { quantity = 2 }).Expect(HttpStatusCode.OK);
         var aliceCart = await api.Call(HttpMethod.Put, $"/api/carts/{alice}/items/{mouse}", new { quantity = 1 }).Expect(HttpStatusCode.OK);
         Assert.Equal(119.75m, (decimal)aliceCart["total"]!);
-        var delivered = (string)(await api.Call(HttpMethod.Post, $"/api/carts/{alice}/checkout").Expect(HttpStatusCode.Created))["orderId"]!;
-        await api.Call(HttpMethod.Post, $"/api/orders/{delivered}/pay", new { amount = 119.75m }).Expect(HttpStatusCode.OK);
+        var delivered = (string)(await api.Checkout(alice).Expect(HttpStatusCode.Created))["orderId"]!;
+        await api.Pay(delivered, 119.75m).Expect(HttpStatusCode.OK);
         await api.Call(HttpMethod.Post, $"/api/orders/{delivered}/ship").Expect(HttpStatusCode.OK);
         await api.Call(HttpMethod.Post, $"/api/orders/{delivered}/deliver").Expect(HttpStatusCode.OK);
 
         var bob = Http.NewKey("bob");
         await api.Call(HttpMethod.Put, $"/api/carts/{bob}/items/{keyboard}", new { quantity = 3 }).Expect(HttpStatusCode.OK);
-        var cancelled = (string)(await api.Call(HttpMethod.Post, $"/api/carts/{bob}/checkout").Expect(HttpStatusCode.Created))["orderId"]!;
+        var cancelled = (string)(await api.Checkout(bob).Expect(HttpStatusCode.Created))["orderId"]!;
         await api.Call(HttpMethod.Post, $"/api/orders/{cancelled}/cancel").Expect(HttpStatusCode.OK);
 
         var carol = Http.NewKey("carol");
         await api.Call(HttpMethod.Put, $"/api/carts/{carol}/items/{mouse}", new { quantity = 2 }).Expect(HttpStatusCode.OK);
-        var refused = await api.Call(HttpMethod.Post, $"/api/carts/{carol}/checkout").Expect(HttpStatusCode.Conflict);
+        var refused = await api.Checkout(carol).Expect(HttpStatusCode.Conflict);
         Assert.Equal(1, (int)refused["shortages"]![0]!["available"]!);
 
         var dave = Http.NewKey("dave");
         await api.Call(HttpMethod.Put, $"/api/carts/{dave}/items/{keyboard}", new { quantity = 1 }).Expect(HttpStatusCode.OK);
-        var pending = (string)(await api.Call(HttpMethod.Post, $"/api/carts/{dave}/checkout").Expect(HttpStatusCode.Created))["orderId"]!;
+        var pending = (string)(await api.Checkout(dave).Expect(HttpStatusCode.Created))["orderId"]!;
 
         string[] paths =
         [

@@ -9,9 +9,15 @@ public static class Api
 {
     public static string NewKey(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
 
-    public static async Task<(HttpStatusCode Status, JsonNode? Body)> Send(this HttpClient client, HttpMethod method, string path, object? body = null)
+    public static async Task<(HttpStatusCode Status, JsonNode? Body)> Send(
+        this HttpClient client, HttpMethod method, string path, object? body = null, string? idempotencyKey = null)
     {
         using var request = new HttpRequestMessage(method, path);
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
         if (body is string raw)
         {
             request.Content = new StringContent(raw, System.Text.Encoding.UTF8, "application/json");
@@ -35,6 +41,12 @@ public static class Api
 
     public static Task<(HttpStatusCode Status, JsonNode? Body)> Post(this HttpClient client, string path, object? body = null) =>
         client.Send(HttpMethod.Post, path, body ?? new { });
+
+    public static Task<(HttpStatusCode Status, JsonNode? Body)> Checkout(this HttpClient client, string customerId, string? idempotencyKey = null) =>
+        client.Send(HttpMethod.Post, $"/api/carts/{customerId}/checkout", new { }, idempotencyKey ?? Guid.NewGuid().ToString());
+
+    public static Task<(HttpStatusCode Status, JsonNode? Body)> Pay(this HttpClient client, string orderId, decimal amount, string? idempotencyKey = null) =>
+        client.Send(HttpMethod.Post, $"/api/orders/{orderId}/pay", new { amount }, idempotencyKey ?? Guid.NewGuid().ToString());
 
     public static Task<(HttpStatusCode Status, JsonNode? Body)> Put(this HttpClient client, string path, object body) => client.Send(HttpMethod.Put, path, body);
 

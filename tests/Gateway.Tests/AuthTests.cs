@@ -54,13 +54,13 @@ public sealed class AuthTests(GatewayFixture fixture)
         Assert.Equal(HttpStatusCode.OK, (await asAlice.Put($"/api/carts/{alice}/items/{sku}", new { quantity = 1 })).Status);
         (await asBob.Get($"/api/carts/{alice}")).Problem(HttpStatusCode.NotFound);
         (await asBob.Put($"/api/carts/{alice}/items/{sku}", new { quantity = 1 })).Problem(HttpStatusCode.NotFound);
-        var order = (string)(await asAlice.Post($"/api/carts/{alice}/checkout")).Body!["orderId"]!;
+        var order = (string)(await asAlice.Checkout(alice)).Body!["orderId"]!;
 
         (await asBob.Get($"/api/orders/{order}")).Problem(HttpStatusCode.NotFound);
-        (await asBob.Post($"/api/orders/{order}/pay", new { amount = 4m })).Problem(HttpStatusCode.NotFound);
+        (await asBob.Pay(order, 4m)).Problem(HttpStatusCode.NotFound);
         (await asBob.Post($"/api/orders/{order}/cancel")).Problem(HttpStatusCode.NotFound);
         Assert.Equal("PendingPayment", (string)(await asAlice.Get($"/api/orders/{order}")).Body!["status"]!);
-        Assert.Equal("Paid", (string)(await asAlice.Post($"/api/orders/{order}/pay", new { amount = 4m })).Body!["status"]!);
+        Assert.Equal("Paid", (string)(await asAlice.Pay(order, 4m)).Body!["status"]!);
         (await asAlice.Post($"/api/orders/{order}/ship")).Problem(HttpStatusCode.Forbidden);
         Assert.Equal("Shipped", (string)(await fixture.Client.Post($"/api/orders/{order}/ship")).Body!["status"]!);
     }

@@ -59,7 +59,8 @@ public sealed class CartAndOrderApiTests(GatewayFixture fixture)
         var sku = await Client.CreateProduct(price: 3.25m, stock: 10);
         await Client.Put($"/api/carts/{customer}/items/{sku}", new { quantity = 2 });
 
-        using var checkout = await Client.PostAsync($"/api/carts/{customer}/checkout", null);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/carts/{customer}/checkout") { Headers = { { "Idempotency-Key", "first-try" } } };
+        using var checkout = await Client.SendAsync(request);
         var order = JsonNode.Parse(await checkout.Content.ReadAsStringAsync())!;
         var id = (string)order["orderId"]!;
 
@@ -68,9 +69,9 @@ public sealed class CartAndOrderApiTests(GatewayFixture fixture)
         Assert.Equal(("PendingPayment", 6.50m, "USD", customer), ((string)order["status"]!, (decimal)order["total"]!, (string)order["currency"]!, (string)order["customerId"]!));
         Assert.Empty((await Client.Get($"/api/carts/{customer}")).Body!["lines"]!.AsArray());
 
-        (await Client.Post($"/api/orders/{id}/pay", new { amount = 6.49m })).Problem(HttpStatusCode.UnprocessableEntity);
-        Assert.Equal("Paid", (string)(await Client.Post($"/api/orders/{id}/pay", new { amount = 6.50m })).Body!["status"]!);
-        var payAgain = (await Client.Post($"/api/orders/{id}/pay", new { amount = 6.50m })).Problem(HttpStatusCode.Conflict);
+        (await Client.Pay(id, 6.49m)).Problem(HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("Paid", (string)(await Client.Pay(id, 6.50m)).Body!["status"]!);
+        var payAgain = (await Client.Pay(id, 6.50m)).Problem(HttpStatusCode.Conflict);
         Assert.Equal("Paid", (string)payAgain["currentStatus"]!);
         Assert.Equal("Shipped", (string)(await Client.Post($"/api/orders/{id}/ship")).Body!["status"]!);
         Assert.Equal("Delivered", (string)(await Client.Post($"/api/orders/{id}/deliver")).Body!["status"]!);
@@ -88,7 +89,7 @@ public sealed class CartAndOrderApiTests(GatewayFixture fixture)
         var scarce = await Client.CreateProduct(stock: 2);
         await Client.Put($"/api/carts/{customer}/items/{scarce}", new { quantity = 3 });
 
-        var problem = (await Client.Post($"/api/carts/{customer}/checkout")).Problem(HttpStatusCode.Conflict);
+        var problem = (await Client.Checkout(customer)).Problem(HttpStatusCode.Conflict);
 
         var shortage = problem["shortages"]!.AsArray().Single()!;
         Assert.Equal((scarce, 3, 2), ((string)shortage["sku"]!, (int)shortage["requested"]!, (int)shortage["available"]!));
@@ -98,7 +99,7 @@ public sealed class CartAndOrderApiTests(GatewayFixture fixture)
     [Fact]
     public async Task Checkout_of_an_empty_cart_is_a_400()
     {
-        (await Client.Post($"/api/carts/{Api.NewKey("customer")}/checkout")).Problem(HttpStatusCode.BadRequest);
+        (await Client.Checkout(Api.NewKey("customer"))).Problem(HttpStatusCode.BadRequest);
     }
 
     [Fact]
@@ -107,7 +108,7 @@ public sealed class CartAndOrderApiTests(GatewayFixture fixture)
         var customer = Api.NewKey("customer");
         var sku = await Client.CreateProduct(stock: 5);
         await Client.Put($"/api/carts/{customer}/items/{sku}", new { quantity = 5 });
-        var id = (string)(await Client.Post($"/api/carts/{customer}/checkout")).Body!["orderId"]!;
+        var id = (string)(await Client.Checkout(customer)).Body!["orderId"]!;
 
         var ship = (await Client.Post($"/api/orders/{id}/ship")).Problem(HttpStatusCode.Conflict);
         Assert.Equal("PendingPayment", (string)ship["currentStatus"]!);
@@ -122,7 +123,7 @@ public sealed class CartAndOrderApiTests(GatewayFixture fixture)
         var id = Api.NewKey("order");
 
         (await Client.Get($"/api/orders/{id}")).Problem(HttpStatusCode.NotFound);
-        (await Client.Post($"/api/orders/{id}/pay", new { })).Problem(HttpStatusCode.BadRequest);
+        (await Client.Send(HttpMethod.Post, $"/api/orders/{id}/pay", new { }, "some-key")).Problem(HttpStatusCode.BadRequest);
     }
 
     [Fact]

@@ -44,11 +44,11 @@ public sealed class ETagTests(GatewayFixture fixture)
         var sku = await Client.CreateProduct(price: 5m);
         var customer = Api.NewKey("customer");
         await Client.Put($"/api/carts/{customer}/items/{sku}", new { quantity = 1 });
-        var order = (string)(await Client.Post($"/api/carts/{customer}/checkout")).Body!["orderId"]!;
+        var order = (string)(await Client.Checkout(customer)).Body!["orderId"]!;
 
         var pending = (await Client.GetAsync($"/api/orders/{order}")).Headers.ETag!.Tag;
         using var unchanged = await Send(HttpMethod.Get, $"/api/orders/{order}", ("If-None-Match", pending));
-        await Client.Post($"/api/orders/{order}/pay", new { amount = 5m });
+        await Client.Pay(order, 5m);
         using var changed = await Send(HttpMethod.Get, $"/api/orders/{order}", ("If-None-Match", pending));
 
         Assert.Equal(HttpStatusCode.NotModified, unchanged.StatusCode);

@@ -40,10 +40,14 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     public static AuthSettings Auth { get; } = new() { SigningKey = SigningKey };
 
+    /// <summary>The Orleans service id all of this fixture's state is stored under.</summary>
+    public string ServiceId { get; private set; } = "";
+
     public async Task InitializeAsync()
     {
         var cluster = "gateway-tests-" + Guid.NewGuid().ToString("N")[..8];
         SiloAddress = new Uri($"http://127.0.0.1:{FreePort()}");
+        ServiceId = cluster;
         var settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:Postgres"] = TestEnvironment.Postgres,
@@ -69,6 +73,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         silo.MapOrderActorsSilo();
         await silo.StartAsync();
 
+        // Many concurrent clients in one test: the test server's handler has no connection limit to worry about.
         Gateway = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             foreach (var (key, value) in settings)

@@ -32,7 +32,7 @@ public sealed class InputLimitTests(GatewayFixture fixture)
         var customer = Api.NewKey("customer");
         await fixture.Client.Put($"/api/carts/{customer}/items/{sku}", new { quantity = 3 });
 
-        var order = (await fixture.Client.Post($"/api/carts/{customer}/checkout")).Body!;
+        var order = (await fixture.Client.Checkout(customer)).Body!;
 
         Assert.Equal("0.30", order["total"]!.ToJsonString());
     }

@@ -33,6 +33,7 @@ public sealed class ObservabilityTests(GatewayFixture fixture)
 
         using var checkout = new HttpRequestMessage(HttpMethod.Post, $"/api/carts/{customer}/checkout");
         checkout.Headers.Add(Header, requestId);
+        checkout.Headers.Add("Idempotency-Key", requestId);
         using var response = await fixture.Client.SendAsync(checkout);
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
@@ -54,10 +55,11 @@ public sealed class ObservabilityTests(GatewayFixture fixture)
         var token = GatewayFixture.Token(customer);
         using var client = fixture.ClientFor(customer);
         await client.Put($"/api/carts/{customer}/items/{sku}", new { quantity = 3 });
-        var order = (string)(await client.Post($"/api/carts/{customer}/checkout")).Body!["orderId"]!;
+        var order = (string)(await client.Checkout(customer)).Body!["orderId"]!;
         var requestId = "pay-" + Guid.NewGuid().ToString("N");
         using var pay = new HttpRequestMessage(HttpMethod.Post, $"/api/orders/{order}/pay") { Content = JsonContent.Create(new { amount = 23.31m }) };
         pay.Headers.Add(Header, requestId);
+        pay.Headers.Add("Idempotency-Key", requestId);
         pay.Headers.Authorization = new("Bearer", token);
         using var paid = await client.SendAsync(pay);
         Assert.Equal(HttpStatusCode.OK, paid.StatusCode);
@@ -88,12 +90,12 @@ public sealed class ObservabilityTests(GatewayFixture fixture)
         var scarce = await fixture.Client.CreateProduct(price: 1m, stock: 1);
         var customer = Api.NewKey("customer");
         await fixture.Client.Put($"/api/carts/{customer}/items/{scarce}", new { quantity = 1 });
-        var order = (string)(await fixture.Client.Post($"/api/carts/{customer}/checkout")).Body!["orderId"]!;
-        await fixture.Client.Post($"/api/orders/{order}/pay", new { amount = 1m });
+        var order = (string)(await fixture.Client.Checkout(customer)).Body!["orderId"]!;
+        await fixture.Client.Pay(order, 1m);
         var other = Api.NewKey("customer");
         await fixture.Client.Post($"/api/products/{scarce}/stock", new { delta = 1 });
         await fixture.Client.Put($"/api/carts/{other}/items/{scarce}", new { quantity = 2 });
-        (await fixture.Client.Post($"/api/carts/{other}/checkout")).Problem(HttpStatusCode.Conflict);
+        (await fixture.Client.Checkout(other)).Problem(HttpStatusCode.Conflict);
 
         using var http = new HttpClient { BaseAddress = fixture.SiloAddress };
         var text = await http.GetStringAsync("/metrics");

@@ -82,7 +82,7 @@ public sealed class ProductApiTests(GatewayFixture fixture)
         var sku = await Client.CreateProduct(stock: 10);
         var customer = Api.NewKey("customer");
         await Client.Put($"/api/carts/{customer}/items/{sku}", new { quantity = 4 });
-        Assert.Equal(HttpStatusCode.Created, (await Client.Post($"/api/carts/{customer}/checkout")).Status);
+        Assert.Equal(HttpStatusCode.Created, (await Client.Checkout(customer)).Status);
 
         var added = await Client.Post($"/api/products/{sku}/stock", new { delta = 5 });
         var refused = await Client.Post($"/api/products/{sku}/stock", new { delta = -12 });

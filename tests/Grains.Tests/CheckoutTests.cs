@@ -32,7 +32,7 @@ public sealed class CheckoutTests(StandardCluster fixture)
         var b = await NewProduct(price: 0.99m, stock: 10);
         var cart = await CartWith((a, 2), (b, 3));
 
-        var order = (await cart.Checkout()).Value!;
+        var order = (await cart.Checkout(Unique.Key("checkout"))).Value!;
         await Product(a).Update(new UpdateProduct("Thing", "", 100m, "USD"));
 
         Assert.Equal(OrderStatus.PendingPayment, order.Status);
@@ -51,7 +51,7 @@ public sealed class CheckoutTests(StandardCluster fixture)
         var scarce = await NewProduct(price: 1m, stock: 1);
         var cart = await CartWith((plenty, 5), (scarce, 2));
 
-        var result = await cart.Checkout();
+        var result = await cart.Checkout(Unique.Key("checkout"));
 
         var shortage = Assert.Single(result.Error!.Shortages);
         Assert.Equal((scarce, 2, 1), (shortage.Sku, shortage.Requested, shortage.Available));
@@ -63,7 +63,7 @@ public sealed class CheckoutTests(StandardCluster fixture)
     [Fact]
     public async Task Checkout_of_an_empty_cart_is_invalid()
     {
-        var result = await fixture.Grains.GetGrain<ICartGrain>(Unique.Key("customer")).Checkout();
+        var result = await fixture.Grains.GetGrain<ICartGrain>(Unique.Key("customer")).Checkout(Unique.Key("checkout"));
 
         Assert.Equal(ErrorKind.Invalid, result.Error?.Kind);
     }
@@ -74,8 +74,8 @@ public sealed class CheckoutTests(StandardCluster fixture)
         var sku = await NewProduct(price: 2.50m, stock: 10);
         var order = await Checkout((sku, 4));
 
-        var wrong = await order.Pay(9.99m);
-        var paid = await order.Pay(10.00m);
+        var wrong = await order.Pay(9.99m, Unique.Key("payment"));
+        var paid = await order.Pay(10.00m, Unique.Key("payment"));
 
         Assert.Equal(ErrorKind.Unprocessable, wrong.Error?.Kind);
         Assert.Equal(OrderStatus.Paid, paid.Value!.Status);
@@ -88,7 +88,7 @@ public sealed class CheckoutTests(StandardCluster fixture)
         var sku = await NewProduct(price: 1m, stock: 10);
         var order = await Checkout((sku, 1));
 
-        await order.Pay(1m);
+        await order.Pay(1m, Unique.Key("payment"));
         await order.Ship();
         var delivered = (await order.Deliver()).Value!;
 
@@ -106,8 +106,8 @@ public sealed class CheckoutTests(StandardCluster fixture)
 
         var ship = await order.Ship();
         var deliver = await order.Deliver();
-        await order.Pay(1m);
-        var payAgain = await order.Pay(1m);
+        await order.Pay(1m, Unique.Key("payment"));
+        var payAgain = await order.Pay(1m, Unique.Key("payment"));
 
         Assert.Equal((ErrorKind.Conflict, OrderStatus.PendingPayment), (ship.Error!.Kind, ship.Error.CurrentStatus));
         Assert.Equal(OrderStatus.PendingPayment, deliver.Error!.CurrentStatus);
@@ -132,7 +132,7 @@ public sealed class CheckoutTests(StandardCluster fixture)
     {
         var sku = await NewProduct(price: 1m, stock: 10);
         var order = await Checkout((sku, 3));
-        await order.Pay(3m);
+        await order.Pay(3m, Unique.Key("payment"));
 
         await order.Cancel();
 
@@ -144,7 +144,7 @@ public sealed class CheckoutTests(StandardCluster fixture)
     {
         var sku = await NewProduct(price: 1m, stock: 10);
         var order = await Checkout((sku, 1));
-        await order.Pay(1m);
+        await order.Pay(1m, Unique.Key("payment"));
         await order.Ship();
 
         var result = await order.Cancel();
@@ -158,7 +158,7 @@ public sealed class CheckoutTests(StandardCluster fixture)
         var sku = await NewProduct(price: 1m, stock: 7);
         var carts = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => CartWith((sku, 1))));
 
-        var results = await Task.WhenAll(carts.Select(c => c.Checkout()));
+        var results = await Task.WhenAll(carts.Select(c => c.Checkout(Unique.Key("checkout"))));
 
         Assert.Equal(7, results.Count(r => r.IsSuccess));
         Assert.All(results.Where(r => !r.IsSuccess), r => Assert.Equal(ErrorKind.Conflict, r.Error!.Kind));
@@ -167,7 +167,7 @@ public sealed class CheckoutTests(StandardCluster fixture)
 
     private async Task<IOrderGrain> Checkout(params (string Sku, int Quantity)[] lines)
     {
-        var order = (await (await CartWith(lines)).Checkout()).Value!;
+        var order = (await (await CartWith(lines)).Checkout(Unique.Key("checkout"))).Value!;
         return fixture.Grains.GetGrain<IOrderGrain>(order.OrderId);
     }
 

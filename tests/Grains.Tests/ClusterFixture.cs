@@ -23,34 +23,41 @@ public abstract class ClusterFixture<TSilo> : IAsyncLifetime
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
 
-    protected static void ConfigureSilo(ISiloBuilder silo, TimeSpan paymentWindow)
+    /// <param name="silo">The silo to configure.</param>
+    /// <param name="paymentWindow">How long orders wait for payment.</param>
+    /// <param name="cartIdleTime">How long carts live untouched (keys are kept half as long).</param>
+    protected static void ConfigureSilo(ISiloBuilder silo, TimeSpan paymentWindow, TimeSpan cartIdleTime)
     {
         silo.AddMemoryGrainStorage(StorageNames.Orders, options => options.GrainStorageSerializer = new StateJsonSerializer());
+        silo.AddMemoryGrainStorage(StorageNames.Carts, options => options.GrainStorageSerializer = new StateJsonSerializer());
         silo.UseInMemoryReminderService();
         silo.Configure<ReminderOptions>(options => options.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
         silo.Services.Configure<OrderOptions>(options =>
         {
             options.PaymentWindow = paymentWindow;
             options.ReminderPeriod = TimeSpan.FromSeconds(1);
+            options.RecoveryDelay = TimeSpan.FromSeconds(1);
+            options.CartIdleTime = cartIdleTime;
+            options.IdempotencyKeyRetention = cartIdleTime / 2;
         });
     }
 }
 
-/// <summary>The standard cluster: a payment window long enough never to interfere with a test.</summary>
+/// <summary>The standard cluster: a payment window long enough never to interfere with a test; reservation audits after one second.</summary>
 public sealed class StandardCluster : ClusterFixture<StandardCluster.Silo>
 {
     public sealed class Silo : ISiloConfigurator
     {
-        public void Configure(ISiloBuilder siloBuilder) => ConfigureSilo(siloBuilder, TimeSpan.FromMinutes(15));
+        public void Configure(ISiloBuilder siloBuilder) => ConfigureSilo(siloBuilder, TimeSpan.FromMinutes(15), TimeSpan.FromDays(7));
     }
 }
 
-/// <summary>A cluster whose orders expire two seconds after checkout.</summary>
+/// <summary>A cluster whose orders expire two seconds after checkout and whose carts expire after two idle seconds.</summary>
 public sealed class ShortPaymentWindowCluster : ClusterFixture<ShortPaymentWindowCluster.Silo>
 {
     public sealed class Silo : ISiloConfigurator
     {
-        public void Configure(ISiloBuilder siloBuilder) => ConfigureSilo(siloBuilder, TimeSpan.FromSeconds(2));
+        public void Configure(ISiloBuilder siloBuilder) => ConfigureSilo(siloBuilder, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
     }
 }
 

@@ -21,10 +21,23 @@ public sealed class PaymentWindowTests(ShortPaymentWindowCluster fixture) : ICla
         var (product, order) = await PlaceOrderOfThree();
         await Task.Delay(TimeSpan.FromSeconds(2.5));
 
-        var result = await order.Pay(3m);
+        var result = await order.Pay(3m, Unique.Key("payment"));
 
         Assert.Equal(OrderStatus.Cancelled, result.Error!.CurrentStatus);
         Assert.Equal(10, (await product.Get()).Value!.Available);
+    }
+
+    [Fact]
+    public async Task An_idle_cart_is_deleted_by_its_reminder()
+    {
+        var sku = Unique.Key("sku");
+        await fixture.Grains.GetGrain<IProductGrain>(sku).Create(new CreateProduct("Thing", "", 1m, "USD", 10));
+        var cart = fixture.Grains.GetGrain<ICartGrain>(Unique.Key("customer"));
+        await cart.SetQuantity(sku, 3);
+
+        var view = await Eventually(async () => (await cart.Get()).Value!, c => c.Lines.Count == 0);
+
+        Assert.Empty(view.Lines);
     }
 
     private async Task<(IProductGrain, IOrderGrain)> PlaceOrderOfThree()
@@ -34,7 +47,7 @@ public sealed class PaymentWindowTests(ShortPaymentWindowCluster fixture) : ICla
         await product.Create(new CreateProduct("Thing", "", 1m, "USD", 10));
         var cart = fixture.Grains.GetGrain<ICartGrain>(Unique.Key("customer"));
         await cart.SetQuantity(sku, 3);
-        var order = (await cart.Checkout()).Value!;
+        var order = (await cart.Checkout(Unique.Key("checkout"))).Value!;
         Assert.Equal(7, (await product.Get()).Value!.Available);
         return (product, fixture.Grains.GetGrain<IOrderGrain>(order.OrderId));
     }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using OrderActors.Gateway.Http;
 using OrderActors.Grains.Abstractions;
 
@@ -17,7 +18,7 @@ public static class CartEndpoints
         carts.MapPut("/items/{sku}", SetQuantity).WithName("SetCartItem").WithSummary("Set the quantity of a SKU; 0 removes the line").Refuses(400, 404, 409);
         carts.MapDelete("/items/{sku}", RemoveLine).WithName("RemoveCartItem").WithSummary("Remove a line").Refuses(400, 404);
         carts.MapDelete("/", Clear).WithName("ClearCart").WithSummary("Empty the cart").Refuses(400, 404);
-        carts.MapPost("/checkout", Checkout).WithName("Checkout").WithSummary("Reserve every line and create an order awaiting payment").Refuses(400, 404, 409);
+        carts.MapPost("/checkout", Checkout).WithName("Checkout").WithSummary("Reserve every line and create an order awaiting payment; idempotent by the Idempotency-Key header").Refuses(400, 404, 409);
         return app;
     }
 
@@ -36,8 +37,11 @@ public static class CartEndpoints
     private static async Task<Results<NoContent, ProblemHttpResult>> Clear(string customerId, IGrainFactory grains) =>
         (await Cart(grains, customerId).Clear()).ToNoContent();
 
-    private static async Task<Results<Created<OrderView>, ProblemHttpResult>> Checkout(string customerId, IGrainFactory grains) =>
-        (await Cart(grains, customerId).Checkout()).ToCreated(order => $"/api/orders/{order.OrderId}");
+    private static async Task<Results<Created<OrderView>, ProblemHttpResult>> Checkout(
+        string customerId, [FromHeader(Name = IdempotencyKeys.Header)] string? idempotencyKey, IGrainFactory grains) =>
+        IdempotencyKeys.IsValid(idempotencyKey)
+            ? (await Cart(grains, customerId).Checkout(idempotencyKey)).ToCreated(order => $"/api/orders/{order.OrderId}")
+            : ResultHttp.MissingIdempotencyKey();
 
     private static ICartGrain Cart(IGrainFactory grains, string customerId) => grains.GetGrain<ICartGrain>(customerId);
 }

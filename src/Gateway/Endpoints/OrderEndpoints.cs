@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using OrderActors.Gateway.Hosting;
 using OrderActors.Gateway.Http;
 using OrderActors.Grains.Abstractions;
@@ -16,7 +17,7 @@ public static class OrderEndpoints
 
         orders.MapGet("/", Get).WithName("GetOrder").WithSummary("Read an order and its status history")
             .AddEndpointFilter<ETagFilter>().Produces(StatusCodes.Status304NotModified).Refuses(400, 404);
-        orders.MapPost("/pay", Pay).WithName("PayOrder").WithSummary("Pay the exact total; commits the reserved stock").Refuses(400, 404, 409, 422);
+        orders.MapPost("/pay", Pay).WithName("PayOrder").WithSummary("Pay the exact total; commits the reserved stock; idempotent by the Idempotency-Key header").Refuses(400, 404, 409, 422);
         orders.MapPost("/ship", Ship).WithName("ShipOrder").WithSummary("Paid → Shipped").RequirePolicy(Policies.Admin).Refuses(400, 404, 409);
         orders.MapPost("/deliver", Deliver).WithName("DeliverOrder").WithSummary("Shipped → Delivered").RequirePolicy(Policies.Admin).Refuses(400, 404, 409);
         orders.MapPost("/cancel", Cancel).WithName("CancelOrder").WithSummary("Cancel before shipping; releases or returns the stock").Refuses(400, 404, 409);
@@ -26,10 +27,18 @@ public static class OrderEndpoints
     private static async Task<Results<Ok<OrderView>, ProblemHttpResult>> Get(string orderId, IGrainFactory grains) =>
         (await Order(grains, orderId).Get()).ToOk();
 
-    private static async Task<Results<Ok<OrderView>, ProblemHttpResult>> Pay(string orderId, PaymentRequest request, IGrainFactory grains) =>
-        request.Amount is { } amount
-            ? (await Order(grains, orderId).Pay(amount)).ToOk()
+    private static async Task<Results<Ok<OrderView>, ProblemHttpResult>> Pay(
+        string orderId, PaymentRequest request, [FromHeader(Name = IdempotencyKeys.Header)] string? idempotencyKey, IGrainFactory grains)
+    {
+        if (!IdempotencyKeys.IsValid(idempotencyKey))
+        {
+            return ResultHttp.MissingIdempotencyKey();
+        }
+
+        return request.Amount is { } amount
+            ? (await Order(grains, orderId).Pay(amount, idempotencyKey)).ToOk()
             : ResultHttp.Invalid("amount", "is required");
+    }
 
     private static async Task<Results<Ok<OrderView>, ProblemHttpResult>> Ship(string orderId, IGrainFactory grains) =>
         (await Order(grains, orderId).Ship()).ToOk();

@@ -27,6 +27,7 @@ public static class GatewayHostingExtensions
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(configuration.GetSection("Orleans"));
+            client.Configure<ClientMessagingOptions>(configuration.GetSection("Messaging"));
             client.UseRedisClustering(options => options.ConfigurationOptions = ConfigurationOptions.Parse(redis));
             // Wait for the cluster rather than fail: silos and gateways may start in any order.
             client.UseConnectionRetryFilter(async (_, cancellationToken) =>

@@ -47,4 +47,7 @@ public static class ResultHttp
 
     /// <summary>A 400 for a request field the gateway itself checks (presence, route keys).</summary>
     public static ProblemHttpResult Invalid(string field, string message) => Error.Invalid(field, message).ToProblem();
+
+    public static ProblemHttpResult MissingIdempotencyKey() =>
+        Invalid(IdempotencyKeys.Header, $"header is required: {IdempotencyKeys.Rule}; repeat it unchanged to retry safely");
 }

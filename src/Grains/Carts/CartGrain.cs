@@ -1,17 +1,44 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OrderActors.Grains.Abstractions;
+using OrderActors.Grains.Orders;
 
 namespace OrderActors.Grains.Carts;
 
-/// <summary>A customer's cart. It stores SKUs and quantities only; names and prices are read from the products.</summary>
+/// <summary>
+/// A customer's cart. It stores SKUs and quantities only; names and prices are read from the products.
+/// Checkout is idempotent by key: the key, the new order's id and the lines are persisted before the order is asked
+/// to exist, so a repeat — or the next use of the cart after a crash — finishes the same checkout, never a second one.
+/// </summary>
 [GrainType("cart")]
 public sealed class CartGrain(
-    [PersistentState("cart", StorageNames.Orders)] IPersistentState<CartState> state) : Grain, ICartGrain
+    [PersistentState("cart", StorageNames.Carts)] IPersistentState<CartState> state,
+    IOptions<OrderOptions> options,
+    ILogger<CartGrain> logger) : Grain, ICartGrain, IRemindable
 {
     public const int MaxLines = 100;
+    public const string ExpiryReminder = "cart-expiry";
 
     private string CustomerId => this.GetPrimaryKeyString();
 
     private CartState Cart => state.State;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // A checkout the previous activation could not finish is finished before anything else changes the cart;
+        // if that fails now, the cart still opens, and the client's retry with the same key finishes it.
+        foreach (var (key, record) in Cart.Checkouts.Where(c => c.Value.Outcome == CheckoutOutcome.Pending).ToList())
+        {
+            try
+            {
+                await Finish(key, record);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                logger.LogWarning(exception, "Could not finish checkout of order {OrderId} for {CustomerId}", record.OrderId, CustomerId);
+            }
+        }
+    }
 
     public async Task<Result<CartView>> Get() => await View();
 
@@ -63,11 +90,6 @@ public sealed class CartGrain(
     {
         if (Cart.Lines.RemoveAll(l => l.Sku == sku) > 0)
         {
-            if (Cart.Lines.Count == 0)
-            {
-                Cart.Currency = null;
-            }
-
             await Persist();
         }
 
@@ -76,30 +98,104 @@ public sealed class CartGrain(
 
     public async Task<Result<Done>> Clear()
     {
-        if (state.RecordExists)
+        if (Cart.Lines.Count > 0)
         {
-            await state.ClearStateAsync();
+            Cart.Lines.Clear();
+            await Persist();
         }
 
         return Done.Instance;
     }
 
-    public async Task<Result<OrderView>> Checkout()
+    public async Task<Result<OrderView>> Checkout(string idempotencyKey)
     {
-        if (Cart.Lines.Count == 0)
+        if (!IdempotencyKeys.IsValid(idempotencyKey))
+        {
+            return Error.Invalid(IdempotencyKeys.Header, IdempotencyKeys.Rule);
+        }
+
+        var lines = Cart.Lines.Select(l => new RequestedLine(l.Sku, l.Quantity)).ToList();
+        if (Cart.Checkouts.TryGetValue(idempotencyKey, out var record))
+        {
+            // After a checkout the cart is empty, so an empty cart is a plain repeat; other content is a new request.
+            return lines.Count == 0 || lines.SequenceEqual(record.Lines)
+                ? await Finish(idempotencyKey, record)
+                : new Error(ErrorKind.Unprocessable, $"Idempotency key '{idempotencyKey}' was used for a different cart content.");
+        }
+
+        if (lines.Count == 0)
         {
             return Error.Invalid("cart", "The cart is empty.");
         }
 
-        var orderId = Guid.NewGuid().ToString("N");
-        var lines = Cart.Lines.Select(l => new RequestedLine(l.Sku, l.Quantity)).ToList();
-        var order = await GrainFactory.GetGrain<IOrderGrain>(orderId).Place(new PlaceOrder(CustomerId, lines));
-        if (order.IsSuccess)
+        record = new CheckoutRecord { OrderId = Guid.NewGuid().ToString("N"), Lines = lines, At = DateTimeOffset.UtcNow };
+        Cart.Checkouts[idempotencyKey] = record;
+        await Persist();
+        return await Finish(idempotencyKey, record);
+    }
+
+    /// <summary>Deletes the cart once it has been idle for the configured time; keeps unexpired idempotency keys until they expire.</summary>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var idleUntil = Cart.UpdatedAt + options.Value.CartIdleTime;
+        if (now < idleUntil)
         {
-            await state.ClearStateAsync();
+            await this.RegisterOrUpdateReminder(ExpiryReminder, idleUntil - now, options.Value.CartIdleTime);
+            return;
         }
 
-        return order;
+        Cart.Lines.Clear();
+        Cart.Currency = null;
+        var retainUntil = Cart.Checkouts.Values.Select(c => c.At + options.Value.IdempotencyKeyRetention).DefaultIfEmpty(now).Max();
+        if (retainUntil > now)
+        {
+            Prune(now);
+            await state.WriteStateAsync();
+            await this.RegisterOrUpdateReminder(ExpiryReminder, retainUntil - now, options.Value.CartIdleTime);
+            return;
+        }
+
+        var reminder = await this.GetReminder(ExpiryReminder);
+        if (reminder is not null)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+
+        // Deletes the row (see StorageNames.Carts); the next use starts from a fresh activation and a fresh row.
+        await state.ClearStateAsync();
+        DeactivateOnIdle();
+    }
+
+    /// <summary>Asks the recorded order to exist (or to finish existing) and records the answer.</summary>
+    private async Task<Result<OrderView>> Finish(string key, CheckoutRecord record)
+    {
+        var order = GrainFactory.GetGrain<IOrderGrain>(record.OrderId);
+        switch (record.Outcome)
+        {
+            case CheckoutOutcome.Placed:
+                return await order.GetAsPlaced();
+            case CheckoutOutcome.Refused:
+                return record.Refusal!;
+        }
+
+        var placed = await order.Place(new PlaceOrder(CustomerId, record.Lines, key));
+        if (placed.IsSuccess)
+        {
+            record.Outcome = CheckoutOutcome.Placed;
+            if (Cart.Lines.Select(l => new RequestedLine(l.Sku, l.Quantity)).SequenceEqual(record.Lines))
+            {
+                Cart.Lines.Clear();
+            }
+        }
+        else
+        {
+            record.Outcome = CheckoutOutcome.Refused;
+            record.Refusal = placed.Error;
+        }
+
+        await Persist();
+        return placed;
     }
 
     private Error? Refusal(ProductView product, bool isNewLine)
@@ -109,7 +205,7 @@ public sealed class CartGrain(
             return Error.Conflict($"Product '{product.Sku}' is not for sale.");
         }
 
-        if (Cart.Currency is not null && Cart.Currency != product.Currency)
+        if (Cart.Lines.Count > 0 && Cart.Currency != product.Currency)
         {
             return Error.Conflict($"Product '{product.Sku}' is priced in {product.Currency}; this cart is in {Cart.Currency}.");
         }
@@ -119,10 +215,34 @@ public sealed class CartGrain(
             : null;
     }
 
-    private Task Persist()
+    private async Task Persist()
     {
-        Cart.UpdatedAt = DateTimeOffset.UtcNow;
-        return state.WriteStateAsync();
+        var now = DateTimeOffset.UtcNow;
+        Cart.CustomerId = CustomerId;
+        Cart.UpdatedAt = now;
+        if (Cart.Lines.Count == 0)
+        {
+            Cart.Currency = null;
+        }
+
+        Prune(now);
+        if (!Cart.ExpiryScheduled)
+        {
+            await this.RegisterOrUpdateReminder(ExpiryReminder, options.Value.CartIdleTime, options.Value.CartIdleTime);
+            Cart.ExpiryScheduled = true;
+        }
+
+        await state.WriteStateAsync();
+    }
+
+    /// <summary>Forgets settled checkouts older than the retention; a pending one is kept until it is finished.</summary>
+    private void Prune(DateTimeOffset now)
+    {
+        var cutoff = now - options.Value.IdempotencyKeyRetention;
+        foreach (var key in Cart.Checkouts.Where(c => c.Value.At < cutoff && c.Value.Outcome != CheckoutOutcome.Pending).Select(c => c.Key).ToList())
+        {
+            Cart.Checkouts.Remove(key);
+        }
     }
 
     private async Task<CartView> View()
@@ -133,6 +253,6 @@ public sealed class CartGrain(
             var view = product.Value!;
             return new CartLineView(line.Sku, view.Name, view.Price, line.Quantity, view.Price * line.Quantity);
         }).ToList();
-        return new CartView(CustomerId, lines, lines.Sum(l => l.LineTotal), Cart.Currency);
+        return new CartView(CustomerId, lines, lines.Sum(l => l.LineTotal), Cart.Lines.Count == 0 ? null : Cart.Currency);
     }
 }

@@ -9,7 +9,8 @@ namespace OrderActors.Grains.Orders;
 /// <summary>
 /// One order. Every transition is persisted before its stock effect is applied (see <see cref="OrderState.PendingStock"/>);
 /// the effects are idempotent on the product side, so finishing them again after a crash is safe.
-/// A reminder, registered before any stock is reserved, expires unpaid orders and finishes interrupted work.
+/// A reminder, registered before any stock is reserved, undoes a placement a crash interrupted (after the recovery
+/// delay), expires unpaid orders (after the payment window) and finishes stock effects left pending.
 /// </summary>
 [GrainType("order")]
 public sealed class OrderGrain(
@@ -22,40 +23,154 @@ public sealed class OrderGrain(
 
     private OrderState Order => state.State;
 
-    private ILogger Log => ServiceProvider.GetRequiredService<ILogger<OrderGrain>>();
+    private OrderOptions Options => options.Value;
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        if (Order.PendingStock != StockAction.None)
-        {
-            await SettleStock();
-        }
-    }
+    private ILogger Log => ServiceProvider.GetRequiredService<ILogger<OrderGrain>>();
 
     public async Task<Result<OrderView>> Place(PlaceOrder command)
     {
         if (Order.Status != OrderStatus.None)
         {
-            return Order.CustomerId == command.CustomerId && Order.Status != OrderStatus.Placing
-                ? View()
-                : Error.Conflict($"Order '{OrderId}' already exists.");
-        }
+            if (Order.CustomerId != command.CustomerId || Order.CheckoutKey != command.CheckoutKey)
+            {
+                return Error.Conflict($"Order '{OrderId}' already exists.");
+            }
 
-        var invalid = Invalid(command);
-        if (invalid is not null)
+            if (Order.Status != OrderStatus.Placing)
+            {
+                return AsOf(OrderStatus.PendingPayment);
+            }
+        }
+        else
         {
-            return invalid;
+            var invalid = Invalid(command);
+            if (invalid is not null)
+            {
+                return invalid;
+            }
+
+            await Begin(command);
         }
 
+        return await ReserveLines();
+    }
+
+    public Task<Result<OrderView>> Get() =>
+        Task.FromResult<Result<OrderView>>(Exists ? View() : Missing());
+
+    public Task<Result<OrderView>> GetAsPlaced() =>
+        Task.FromResult<Result<OrderView>>(Exists ? AsOf(OrderStatus.PendingPayment) : Missing());
+
+    public async Task<Result<OrderView>> Pay(decimal amount, string idempotencyKey)
+    {
+        if (!IdempotencyKeys.IsValid(idempotencyKey))
+        {
+            return Error.Invalid(IdempotencyKeys.Header, IdempotencyKeys.Rule);
+        }
+
+        if (Order.PaymentKey == idempotencyKey)
+        {
+            return amount == Order.PaidAmount
+                ? AsOf(OrderStatus.Paid)
+                : new Error(ErrorKind.Unprocessable, $"Idempotency key '{idempotencyKey}' was used to pay {Order.PaidAmount}, not {amount}.");
+        }
+
+        await SettlePendingStock();
+        if (Order.Status == OrderStatus.PendingPayment && DateTimeOffset.UtcNow >= Order.PaymentDueAt)
+        {
+            await Expire();
+        }
+
+        if (Order.Status != OrderStatus.PendingPayment)
+        {
+            return Refuse("pay");
+        }
+
+        if (amount != Total())
+        {
+            return new Error(ErrorKind.Unprocessable, $"The amount {amount} does not match the order total {Total()} {Order.Currency}.");
+        }
+
+        Order.PaymentKey = idempotencyKey;
+        Order.PaidAmount = amount;
+        await Transition(OrderStatus.Paid, StockAction.Commit, reason: null);
+        OrderEvents.Paid(Log, OrderId);
+        await Unremind();
+        return View();
+    }
+
+    public Task<Result<OrderView>> Ship() => Advance(OrderStatus.Paid, OrderStatus.Shipped, "ship");
+
+    public Task<Result<OrderView>> Deliver() => Advance(OrderStatus.Shipped, OrderStatus.Delivered, "deliver");
+
+    public async Task<Result<OrderView>> Cancel()
+    {
+        await SettlePendingStock();
+        var action = Order.Status switch
+        {
+            OrderStatus.PendingPayment => StockAction.Release,
+            OrderStatus.Paid => StockAction.Return,
+            _ => StockAction.None,
+        };
+        if (action == StockAction.None)
+        {
+            return Refuse("cancel");
+        }
+
+        await Transition(OrderStatus.Cancelled, action, reason: null);
+        await Unremind();
+        return View();
+    }
+
+    public Task<ReservationFate> GetReservationFate() => Task.FromResult(Order.Status switch
+    {
+        OrderStatus.Placing or OrderStatus.PendingPayment => ReservationFate.Keep,
+        OrderStatus.Paid or OrderStatus.Shipped or OrderStatus.Delivered => ReservationFate.Commit,
+        _ => ReservationFate.Release,
+    });
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        await SettlePendingStock();
+        switch (Order.Status)
+        {
+            case OrderStatus.Placing:
+                // Placement runs within one turn; finding it unfinished here means the activation that ran it died.
+                await Abandon();
+                return;
+            case OrderStatus.PendingPayment when DateTimeOffset.UtcNow < Order.PaymentDueAt:
+                await this.RegisterOrUpdateReminder(ReminderName, Order.PaymentDueAt - DateTimeOffset.UtcNow, Options.ReminderPeriod);
+                return;
+            case OrderStatus.PendingPayment:
+                await Expire();
+                break;
+        }
+
+        await Unremind();
+    }
+
+    /// <summary>Persists the order as Placing, before any stock is touched.</summary>
+    private async Task Begin(PlaceOrder command)
+    {
         var now = DateTimeOffset.UtcNow;
+        Order.OrderId = OrderId;
         Order.CustomerId = command.CustomerId;
+        Order.CheckoutKey = command.CheckoutKey;
         Order.Status = OrderStatus.Placing;
         Order.Lines = command.Lines.Select(l => new OrderLineState { Sku = l.Sku, Quantity = l.Quantity }).ToList();
         Order.CreatedAt = now;
-        Order.PaymentDueAt = now + options.Value.PaymentWindow;
+        Order.PaymentDueAt = now + Options.PaymentWindow;
         await state.WriteStateAsync();
-        await this.RegisterOrUpdateReminder(ReminderName, options.Value.PaymentWindow, options.Value.ReminderPeriod);
+    }
 
+    /// <summary>
+    /// Reserves every line under this order's id (repeatable: reservations are idempotent), all or nothing.
+    /// The reminder is registered first, on every attempt: an attempt that failed to register it must not leave
+    /// an order that nothing would ever expire.
+    /// </summary>
+    private async Task<Result<OrderView>> ReserveLines()
+    {
+        await this.RegisterOrUpdateReminder(ReminderName, Options.RecoveryDelay, Options.ReminderPeriod);
         Result<ReservedLine>[] reserved;
         try
         {
@@ -83,82 +198,15 @@ public sealed class OrderGrain(
 
         Order.Currency = reserved[0].Value!.Currency;
         Order.Status = OrderStatus.PendingPayment;
-        Order.History.Add(new StatusChange(OrderStatus.PendingPayment, now, null));
+        Order.History.Add(new StatusChange(OrderStatus.PendingPayment, Order.CreatedAt, null));
         await state.WriteStateAsync();
         OrderEvents.Placed(Log, OrderId, Order.CustomerId);
         return View();
     }
 
-    public Task<Result<OrderView>> Get() =>
-        Task.FromResult<Result<OrderView>>(Order.Status is OrderStatus.None or OrderStatus.Placing ? Missing() : View());
-
-    public async Task<Result<OrderView>> Pay(decimal amount)
-    {
-        if (Order.Status == OrderStatus.PendingPayment && DateTimeOffset.UtcNow >= Order.PaymentDueAt)
-        {
-            await Expire();
-        }
-
-        if (Order.Status != OrderStatus.PendingPayment)
-        {
-            return Refuse("pay");
-        }
-
-        if (amount != Total())
-        {
-            return new Error(ErrorKind.Unprocessable, $"The amount {amount} does not match the order total {Total()} {Order.Currency}.");
-        }
-
-        await Transition(OrderStatus.Paid, StockAction.Commit, reason: null);
-        OrderEvents.Paid(Log, OrderId);
-        await Unremind();
-        return View();
-    }
-
-    public Task<Result<OrderView>> Ship() => Advance(OrderStatus.Paid, OrderStatus.Shipped, "ship");
-
-    public Task<Result<OrderView>> Deliver() => Advance(OrderStatus.Shipped, OrderStatus.Delivered, "deliver");
-
-    public async Task<Result<OrderView>> Cancel()
-    {
-        var action = Order.Status switch
-        {
-            OrderStatus.PendingPayment => StockAction.Release,
-            OrderStatus.Paid => StockAction.Return,
-            _ => StockAction.None,
-        };
-        if (action == StockAction.None)
-        {
-            return Refuse("cancel");
-        }
-
-        await Transition(OrderStatus.Cancelled, action, reason: null);
-        await Unremind();
-        return View();
-    }
-
-    public async Task ReceiveReminder(string reminderName, TickStatus status)
-    {
-        switch (Order.Status)
-        {
-            case OrderStatus.Placing:
-                await Abandon();
-                return;
-            case OrderStatus.PendingPayment when DateTimeOffset.UtcNow < Order.PaymentDueAt:
-                return;
-            case OrderStatus.PendingPayment:
-                await Expire();
-                break;
-        }
-
-        if (Order.PendingStock == StockAction.None)
-        {
-            await Unremind();
-        }
-    }
-
     private async Task<Result<OrderView>> Advance(OrderStatus from, OrderStatus to, string action)
     {
+        await SettlePendingStock();
         if (Order.Status != from)
         {
             return Refuse(action);
@@ -181,15 +229,18 @@ public sealed class OrderGrain(
         Order.PendingStock = stock;
         Order.History.Add(new StatusChange(to, DateTimeOffset.UtcNow, reason));
         await state.WriteStateAsync();
-        if (stock != StockAction.None)
-        {
-            await SettleStock();
-        }
+        await SettlePendingStock();
     }
 
-    private async Task SettleStock()
+    /// <summary>Applies the stock effect a previous transition left pending, so a new one never overwrites it.</summary>
+    private async Task SettlePendingStock()
     {
         var action = Order.PendingStock;
+        if (action == StockAction.None)
+        {
+            return;
+        }
+
         await Task.WhenAll(Order.Lines.Select(line => action switch
         {
             StockAction.Commit => Product(line.Sku).Commit(OrderId),
@@ -234,6 +285,11 @@ public sealed class OrderGrain(
             return Error.Invalid("customerId", Identifiers.Rule);
         }
 
+        if (!IdempotencyKeys.IsValid(command.CheckoutKey))
+        {
+            return Error.Invalid(IdempotencyKeys.Header, IdempotencyKeys.Rule);
+        }
+
         if (command.Lines.Count is 0 or > Carts.CartGrain.MaxLines)
         {
             return Error.Invalid("lines", $"must hold 1 to {Carts.CartGrain.MaxLines} lines");
@@ -270,6 +326,8 @@ public sealed class OrderGrain(
             : Error.Conflict("The cart's products are priced in different currencies; update the cart and try again.");
     }
 
+    private bool Exists => Order.Status is not (OrderStatus.None or OrderStatus.Placing);
+
     private decimal Total() => Order.Lines.Sum(l => l.UnitPrice * l.Quantity);
 
     private IProductGrain Product(string sku) => GrainFactory.GetGrain<IProductGrain>(sku);
@@ -278,14 +336,23 @@ public sealed class OrderGrain(
 
     private Error Missing() => Error.NotFound($"Order '{OrderId}' does not exist.");
 
-    private OrderView View() => new(
+    private OrderView View() => ViewWith(Order.Status, Order.History);
+
+    /// <summary>The order as it was when it first entered <paramref name="status"/>: what that call answered then.</summary>
+    private OrderView AsOf(OrderStatus status)
+    {
+        var entered = Order.History.FindIndex(h => h.Status == status);
+        return ViewWith(status, Order.History.Take(entered + 1).ToList());
+    }
+
+    private OrderView ViewWith(OrderStatus status, IReadOnlyList<StatusChange> history) => new(
         OrderId,
         Order.CustomerId,
-        Order.Status,
+        status,
         Order.Lines.Select(l => new OrderLineView(l.Sku, l.Name, l.UnitPrice, l.Quantity, l.UnitPrice * l.Quantity)).ToList(),
         Total(),
         Order.Currency,
         Order.CreatedAt,
         Order.PaymentDueAt,
-        Order.History);
+        history);
 }

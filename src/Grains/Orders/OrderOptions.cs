@@ -1,11 +1,24 @@
 namespace OrderActors.Grains.Orders;
 
-/// <summary>Timing of orders, bound from the <c>Orders</c> configuration section.</summary>
+/// <summary>Timing of checkout, orders, carts and reservations, bound from the <c>Orders</c> configuration section.</summary>
 public sealed class OrderOptions
 {
     /// <summary>How long an order may stay in PendingPayment before it is cancelled and its stock released.</summary>
     public TimeSpan PaymentWindow { get; set; } = TimeSpan.FromMinutes(15);
 
-    /// <summary>How often an order's reminder ticks again when its last tick could not finish the work.</summary>
+    /// <summary>
+    /// How long after checkout an order checks that its placement finished; a placement interrupted by a crash is
+    /// undone then. Also the age after which a product asks the owner of a reservation whether it still holds.
+    /// Together they bound how long a crash can strand stock.
+    /// </summary>
+    public TimeSpan RecoveryDelay { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often a reminder ticks again when its last tick could not finish its work.</summary>
     public TimeSpan ReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long checkout and payment idempotency keys are remembered.</summary>
+    public TimeSpan IdempotencyKeyRetention { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How long a cart may stay untouched before it is deleted.</summary>
+    public TimeSpan CartIdleTime { get; set; } = TimeSpan.FromDays(7);
 }

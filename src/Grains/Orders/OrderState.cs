@@ -6,8 +6,20 @@ namespace OrderActors.Grains.Orders;
 [GenerateSerializer, Alias("orderactors.order-state")]
 public sealed class OrderState
 {
+    /// <summary>The order's key, kept in the state so stored data explains itself (the consistency checker reads it).</summary>
+    [Id(8)] public string OrderId { get; set; } = "";
+
     /// <summary>Who placed the order.</summary>
     [Id(0)] public string CustomerId { get; set; } = "";
+
+    /// <summary>The idempotency key of the checkout that created the order.</summary>
+    [Id(9)] public string CheckoutKey { get; set; } = "";
+
+    /// <summary>The idempotency key of the payment, once paid.</summary>
+    [Id(10)] public string? PaymentKey { get; set; }
+
+    /// <summary>The amount paid, once paid.</summary>
+    [Id(11)] public decimal? PaidAmount { get; set; }
 
     /// <summary>Where the order is in its lifecycle; <see cref="OrderStatus.None"/> means it does not exist.</summary>
     [Id(1)] public OrderStatus Status { get; set; }

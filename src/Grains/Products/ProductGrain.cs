@@ -1,12 +1,20 @@
+using Microsoft.Extensions.Options;
 using OrderActors.Grains.Abstractions;
+using OrderActors.Grains.Orders;
 
 namespace OrderActors.Grains.Products;
 
-/// <summary>The product aggregate. Each method validates, changes state, persists, then replies.</summary>
+/// <summary>
+/// The product aggregate. Each method validates, changes state, persists, then replies.
+/// While it holds reservations, a reminder audits the old ones with their orders, so a reservation whose order
+/// never came to exist (a crash mid-checkout) cannot hold stock for longer than the recovery delay.
+/// </summary>
 [GrainType("product")]
 public sealed class ProductGrain(
-    [PersistentState("product", StorageNames.Orders)] IPersistentState<ProductState> state) : Grain, IProductGrain
+    [PersistentState("product", StorageNames.Orders)] IPersistentState<ProductState> state,
+    IOptions<OrderOptions> options) : Grain, IProductGrain, IRemindable
 {
+    public const string AuditReminder = "reservation-audit";
     private const int MaxStock = 1_000_000_000;
 
     private string Sku => this.GetPrimaryKeyString();
@@ -32,6 +40,7 @@ public sealed class ProductGrain(
         }
 
         Product.Exists = true;
+        Product.Sku = Sku;
         Product.Active = true;
         Product.Name = command.Name;
         Product.Description = command.Description;
@@ -113,9 +122,9 @@ public sealed class ProductGrain(
 
         if (Product.Reservations.TryGetValue(reservationId, out var held))
         {
-            return held == quantity
+            return held.Quantity == quantity
                 ? Line(quantity)
-                : Error.Conflict($"Reservation '{reservationId}' already holds {held} units of '{Sku}'.");
+                : Error.Conflict($"Reservation '{reservationId}' already holds {held.Quantity} units of '{Sku}'.");
         }
 
         var available = Product.Exists && Product.Active ? Product.OnHand - Product.Reserved : 0;
@@ -124,17 +133,22 @@ public sealed class ProductGrain(
             return Error.InsufficientStock([new Shortage(Sku, quantity, available)]);
         }
 
-        Product.Reservations[reservationId] = quantity;
+        Product.Reservations[reservationId] = new ReservationState { Quantity = quantity, ReservedAt = DateTimeOffset.UtcNow };
         Product.Reserved += quantity;
+        if (!Product.AuditScheduled)
+        {
+            await this.RegisterOrUpdateReminder(AuditReminder, options.Value.RecoveryDelay, options.Value.ReminderPeriod);
+            Product.AuditScheduled = true;
+        }
+
         await Persist();
         return Line(quantity);
     }
 
     public async Task<Result<Done>> Release(string reservationId)
     {
-        if (Product.Reservations.Remove(reservationId, out var held))
+        if (ReleaseHeld(reservationId))
         {
-            Product.Reserved -= held;
             await Persist();
         }
 
@@ -143,11 +157,8 @@ public sealed class ProductGrain(
 
     public async Task<Result<Done>> Commit(string reservationId)
     {
-        if (Product.Reservations.Remove(reservationId, out var held))
+        if (CommitHeld(reservationId))
         {
-            Product.Reserved -= held;
-            Product.OnHand -= held;
-            Product.Sold += held;
             await Persist();
         }
 
@@ -174,6 +185,66 @@ public sealed class ProductGrain(
         Product.OnHand += quantity;
         Product.Returned += quantity;
         return await Save();
+    }
+
+    /// <summary>Asks the order behind every reservation older than the recovery delay what should become of it.</summary>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (Product.Reservations.Count == 0)
+        {
+            var reminder = await this.GetReminder(AuditReminder);
+            if (reminder is not null)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+
+            Product.AuditScheduled = false;
+            await Persist();
+            return;
+        }
+
+        var cutoff = DateTimeOffset.UtcNow - options.Value.RecoveryDelay;
+        var old = Product.Reservations.Where(r => r.Value.ReservedAt <= cutoff).Select(r => r.Key).ToList();
+        var fates = await Task.WhenAll(old.Select(id => GrainFactory.GetGrain<IOrderGrain>(id).GetReservationFate()));
+        var changed = false;
+        foreach (var (id, fate) in old.Zip(fates))
+        {
+            changed |= fate switch
+            {
+                ReservationFate.Release => ReleaseHeld(id),
+                ReservationFate.Commit => CommitHeld(id),
+                _ => false,
+            };
+        }
+
+        if (changed)
+        {
+            await Persist();
+        }
+    }
+
+    private bool ReleaseHeld(string reservationId)
+    {
+        if (!Product.Reservations.Remove(reservationId, out var held))
+        {
+            return false;
+        }
+
+        Product.Reserved -= held.Quantity;
+        return true;
+    }
+
+    private bool CommitHeld(string reservationId)
+    {
+        if (!Product.Reservations.Remove(reservationId, out var held))
+        {
+            return false;
+        }
+
+        Product.Reserved -= held.Quantity;
+        Product.OnHand -= held.Quantity;
+        Product.Sold += held.Quantity;
+        return true;
     }
 
     private async Task<Result<ProductView>> Save()

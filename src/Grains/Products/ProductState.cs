@@ -7,6 +7,9 @@ public sealed class ProductState
     /// <summary>False until the product is created; a product is never deleted, only deactivated.</summary>
     [Id(0)] public bool Exists { get; set; }
 
+    /// <summary>The product's key, kept in the state so stored data explains itself (the consistency checker reads it).</summary>
+    [Id(15)] public string Sku { get; set; } = "";
+
     /// <summary>Display name.</summary>
     [Id(1)] public string Name { get; set; } = "";
 
@@ -25,8 +28,8 @@ public sealed class ProductState
     /// <summary>Sum of <see cref="Reservations"/>, kept so a read never has to add them up.</summary>
     [Id(6)] public int Reserved { get; set; }
 
-    /// <summary>Open reservations: reservation id (the order id) → units held.</summary>
-    [Id(7)] public Dictionary<string, int> Reservations { get; set; } = [];
+    /// <summary>Open reservations by reservation id, which is the id of the order that holds them.</summary>
+    [Id(7)] public Dictionary<string, ReservationState> Reservations { get; set; } = [];
 
     /// <summary>Whether new reservations and cart lines are accepted.</summary>
     [Id(8)] public bool Active { get; set; }
@@ -48,4 +51,18 @@ public sealed class ProductState
 
     /// <summary>Bumped on every change; exposed as the view's version.</summary>
     [Id(14)] public int Version { get; set; }
+
+    /// <summary>Whether the reminder that audits old reservations is registered.</summary>
+    [Id(16)] public bool AuditScheduled { get; set; }
+}
+
+/// <summary>Units held for one order, and since when.</summary>
+[GenerateSerializer, Alias("orderactors.reservation-state")]
+public sealed class ReservationState
+{
+    /// <summary>Units held.</summary>
+    [Id(0)] public int Quantity { get; set; }
+
+    /// <summary>When the reservation was made; old ones are checked against their order.</summary>
+    [Id(1)] public DateTimeOffset ReservedAt { get; set; }
 }

@@ -36,14 +36,19 @@ public static class SiloHostingExtensions
         {
             silo.Configure<ClusterOptions>(configuration.GetSection("Orleans"));
             silo.Configure<ReminderOptions>(configuration.GetSection("Reminders"));
+            silo.Configure<ClusterMembershipOptions>(configuration.GetSection("Membership"));
             silo.UseRedisClustering(options => options.ConfigurationOptions = ConfigurationOptions.Parse(redis));
             silo.ConfigureEndpoints(settings.ResolveAdvertisedAddress(), settings.SiloPort, settings.GatewayPort, settings.ListenOnAnyAddress);
-            silo.AddAdoNetGrainStorage(StorageNames.Orders, options =>
+            foreach (var (name, deleteOnClear) in new[] { (StorageNames.Orders, false), (StorageNames.Carts, true) })
             {
-                options.Invariant = PostgresInvariant;
-                options.ConnectionString = postgres;
-                options.GrainStorageSerializer = new StateJsonSerializer();
-            });
+                silo.AddAdoNetGrainStorage(name, options =>
+                {
+                    options.Invariant = PostgresInvariant;
+                    options.ConnectionString = postgres;
+                    options.GrainStorageSerializer = new StateJsonSerializer();
+                    options.DeleteStateOnClear = deleteOnClear;
+                });
+            }
             silo.UseAdoNetReminderService(options =>
             {
                 options.Invariant = PostgresInvariant;

@@ -1,0 +1,50 @@
+using System.Net;
+using Npgsql;
+using OrderActors.Tests;
+
+namespace OrderActors.Cluster.Tests;
+
+public sealed class CartExpiryTests
+{
+    [Fact]
+    public async Task An_abandoned_cart_expires_through_its_reminder_and_its_row_is_deleted()
+    {
+        await using var cluster = new ProcessCluster(new Dictionary<string, string>
+        {
+            ["Orders__CartIdleTime"] = "00:00:04",
+            ["Orders__IdempotencyKeyRetention"] = "00:00:02",
+            ["Reminders__MinimumReminderPeriod"] = "00:00:01",
+        });
+        await cluster.StartSiloAsync();
+        await cluster.StartGatewayAsync();
+        var api = cluster.Api;
+        var sku = Http.NewKey("sku");
+        var customer = Http.NewKey("customer");
+        await api.Call(HttpMethod.Post, "/api/products", new { sku, name = "Lamp", description = "", price = 5m, stock = 4 }).Expect(HttpStatusCode.Created);
+        await api.Call(HttpMethod.Put, $"/api/carts/{customer}/items/{sku}", new { quantity = 2 }).Expect(HttpStatusCode.OK);
+        Assert.Equal(1, await CartRows(cluster.ServiceId, customer));
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (await CartRows(cluster.ServiceId, customer) > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(500);
+        }
+
+        Assert.Equal(0, await CartRows(cluster.ServiceId, customer));
+        var cart = await api.Call(HttpMethod.Get, $"/api/carts/{customer}").Expect(HttpStatusCode.OK);
+        Assert.Empty(cart["lines"]!.AsArray());
+        var again = await api.Call(HttpMethod.Put, $"/api/carts/{customer}/items/{sku}", new { quantity = 1 }).Expect(HttpStatusCode.OK);
+        Assert.Single(again["lines"]!.AsArray());
+    }
+
+    private static async Task<long> CartRows(string serviceId, string customer)
+    {
+        await using var connection = new NpgsqlConnection(TestEnvironment.Postgres);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT count(*) FROM OrleansStorage WHERE ServiceId = @s AND GrainTypeString = 'cart' AND GrainIdExtensionString = @c", connection);
+        command.Parameters.AddWithValue("s", serviceId);
+        command.Parameters.AddWithValue("c", customer);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}

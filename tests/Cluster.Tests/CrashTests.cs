@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Net;
+using OrderActors.Silo.Verification;
+using OrderActors.Tests;
+using Xunit.Abstractions;
+
+namespace OrderActors.Cluster.Tests;
+
+public sealed class CrashTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan PaymentWindow = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task Killing_a_silo_during_a_burst_of_checkouts_loses_nothing_and_the_system_converges()
+    {
+        var clock = Stopwatch.StartNew();
+        await using var cluster = new ProcessCluster(new Dictionary<string, string>
+        {
+            ["Orders__PaymentWindow"] = PaymentWindow.ToString(),
+            ["Orders__RecoveryDelay"] = "00:00:03",
+            ["Orders__ReminderPeriod"] = "00:00:02",
+            ["Reminders__MinimumReminderPeriod"] = "00:00:01",
+            ["Membership__ProbeTimeout"] = "00:00:01",
+            ["Membership__NumMissedProbesLimit"] = "2",
+            ["Membership__DeathVoteExpirationTimeout"] = "00:00:10",
+        });
+        await cluster.StartSiloAsync();
+        var victim = await cluster.StartSiloAsync();
+        await cluster.StartGatewayAsync();
+        await cluster.WaitForActiveSilosAsync(2);
+        var api = cluster.Api;
+
+        var skus = Enumerable.Range(0, 4).Select(_ => Http.NewKey("sku")).ToArray();
+        foreach (var sku in skus)
+        {
+            await api.Call(HttpMethod.Post, "/api/products", new { sku, name = "Hot", description = "", price = 3m, stock = 60 }).Expect(HttpStatusCode.Created);
+        }
+
+        var buyers = Enumerable.Range(0, 160).Select(i => (Customer: Http.NewKey("buyer"), Key: Guid.NewGuid().ToString(), Skus: new[] { skus[i % 4], skus[(i + 1) % 4] })).ToArray();
+        foreach (var buyer in buyers)
+        {
+            foreach (var sku in buyer.Skus)
+            {
+                await api.Call(HttpMethod.Put, $"/api/carts/{buyer.Customer}/items/{sku}", new { quantity = 1 }).Expect(HttpStatusCode.OK);
+            }
+        }
+
+        output.WriteLine($"{clock.Elapsed}: cluster up, {buyers.Length} carts filled; starting the burst");
+        var burst = buyers.Select(b => Attempt(api, b.Customer, b.Key)).ToArray();
+        await Task.Delay(TimeSpan.FromMilliseconds(150));
+        await victim.KillAsync();
+        var killedAt = clock.Elapsed;
+        var first = await Task.WhenAll(burst);
+        output.WriteLine($"{killedAt}: silo killed; first answers: {Summary(first)}");
+
+        foreach (var (buyer, answer) in buyers.Zip(first).Where(p => p.Second.Status == HttpStatusCode.Created))
+        {
+            var order = await api.Call(HttpMethod.Get, $"/api/orders/{answer.OrderId}").Expect(HttpStatusCode.OK);
+            Assert.Equal(buyer.Customer, (string)order["customerId"]!);
+        }
+
+        // Clients retry whatever did not get a final answer, with the same keys, until it does.
+        var final = first.ToArray();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (final.Any(a => !a.IsFinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(500);
+            for (var i = 0; i < final.Length; i++)
+            {
+                if (!final[i].IsFinal)
+                {
+                    final[i] = await Attempt(api, buyers[i].Customer, buyers[i].Key);
+                }
+            }
+        }
+
+        output.WriteLine($"{clock.Elapsed}: after retries: {Summary(final)}");
+        Assert.All(final, a => Assert.True(a.IsFinal, $"still {a.Status}"));
+        foreach (var (before, after) in first.Zip(final).Where(p => p.First.Status == HttpStatusCode.Created))
+        {
+            Assert.Equal(before.OrderId, after.OrderId);
+        }
+
+        var repeats = await Task.WhenAll(buyers.Select(b => Attempt(api, b.Customer, b.Key)));
+        Assert.Equal(final.Select(a => (a.Status, a.OrderId)), repeats.Select(a => (a.Status, a.OrderId)));
+        var sold = final.Count(a => a.Status == HttpStatusCode.Created);
+        Assert.True(sold > 0);
+
+        // Every order is unpaid, so once the last one's payment window has passed all stock must be free again,
+        // and the stored state must be consistent: nothing stranded by the crash, nothing held twice.
+        var lastPlaced = clock.Elapsed;
+        await Task.Delay(PaymentWindow);
+        var converged = await Eventually(async () =>
+        {
+            var violations = await ConsistencyChecker.CheckAsync(TestEnvironment.Postgres, cluster.ServiceId, CancellationToken.None);
+            var products = await Task.WhenAll(skus.Select(sku => api.Call(HttpMethod.Get, $"/api/products/{sku}").Expect(HttpStatusCode.OK)));
+            return (Violations: violations, Reserved: products.Sum(p => (int)p["reserved"]!), Available: products.Sum(p => (int)p["available"]!));
+        }, state => state.Violations.Count == 0 && state.Reserved == 0, TimeSpan.FromSeconds(60));
+        output.WriteLine($"{clock.Elapsed}: {sold} orders placed; converged {clock.Elapsed - lastPlaced} after the last one " +
+                         $"with {converged.Violations.Count} violation(s), {converged.Reserved} units reserved");
+        Assert.Empty(converged.Violations);
+        Assert.Equal((0, 4 * 60), (converged.Reserved, converged.Available));
+    }
+
+    private static async Task<Answer> Attempt(HttpClient api, string customer, string key)
+    {
+        try
+        {
+            var (status, body) = await api.Checkout(customer, key);
+            return new Answer(status, (string?)body?["orderId"]);
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
+        {
+            return new Answer(HttpStatusCode.GatewayTimeout, null);
+        }
+    }
+
+    private static async Task<T> Eventually<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var value = await read();
+            if (done(value) || DateTime.UtcNow > deadline)
+            {
+                return value;
+            }
+
+            await Task.Delay(1000);
+        }
+    }
+
+    private static string Summary(IEnumerable<Answer> answers) =>
+        string.Join(", ", answers.GroupBy(a => a.Status).Select(g => $"{g.Count()}×{(int)g.Key}"));
+
+    private sealed record Answer(HttpStatusCode Status, string? OrderId)
+    {
+        public bool IsFinal => Status is HttpStatusCode.Created or HttpStatusCode.Conflict;
+    }
+}

@@ -1,0 +1,128 @@
+using OrderActors.Grains.Abstractions;
+
+namespace OrderActors.Grains.Tests;
+
+[Collection(StandardClusterCollection.Name)]
+public sealed class IdempotencyTests(StandardCluster fixture)
+{
+    private IProductGrain Product(string sku) => fixture.Grains.GetGrain<IProductGrain>(sku);
+
+    private async Task<(string Sku, ICartGrain Cart)> CartWithOneLine(int stock = 10, int quantity = 2)
+    {
+        var sku = Unique.Key("sku");
+        await Product(sku).Create(new CreateProduct("Thing", "", 2m, "USD", stock));
+        var cart = fixture.Grains.GetGrain<ICartGrain>(Unique.Key("customer"));
+        await cart.SetQuantity(sku, quantity);
+        return (sku, cart);
+    }
+
+    [Fact]
+    public async Task Checkout_with_same_idempotency_key_returns_the_same_order()
+    {
+        var (sku, cart) = await CartWithOneLine();
+
+        var first = (await cart.Checkout("key-1")).Value!;
+        var again = (await cart.Checkout("key-1")).Value!;
+
+        Assert.Equal(first.OrderId, again.OrderId);
+        Assert.Equal(first.History, again.History);
+        Assert.Equal(first with { Lines = [], History = [] }, again with { Lines = [], History = [] });
+        Assert.Equal(2, (await Product(sku).Get()).Value!.Reserved);
+    }
+
+    [Fact]
+    public async Task A_storm_of_concurrent_checkouts_with_one_key_creates_exactly_one_order()
+    {
+        var (sku, cart) = await CartWithOneLine();
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 25).Select(_ => cart.Checkout("storm")));
+
+        Assert.All(results, r => Assert.True(r.IsSuccess));
+        Assert.Single(results.Select(r => r.Value!.OrderId).Distinct());
+        Assert.Equal(2, (await Product(sku).Get()).Value!.Reserved);
+    }
+
+    [Fact]
+    public async Task A_key_reused_for_a_different_cart_content_is_unprocessable()
+    {
+        var (sku, cart) = await CartWithOneLine();
+        await cart.Checkout("reused");
+        await cart.SetQuantity(sku, 1);
+
+        var result = await cart.Checkout("reused");
+
+        Assert.Equal(ErrorKind.Unprocessable, result.Error?.Kind);
+        Assert.Single((await cart.Get()).Value!.Lines);
+    }
+
+    [Fact]
+    public async Task A_refused_checkout_repeated_with_its_key_gives_the_same_refusal()
+    {
+        var (sku, cart) = await CartWithOneLine(stock: 1, quantity: 2);
+
+        var first = await cart.Checkout("short");
+        await Product(sku).AdjustStock(5);
+        var again = await cart.Checkout("short");
+        var fresh = await cart.Checkout("new-key");
+
+        Assert.Equal(first.Error!.Shortages.ToArray(), again.Error!.Shortages.ToArray());
+        Assert.True(fresh.IsSuccess);
+    }
+
+    [Fact]
+    public async Task A_missing_key_is_invalid()
+    {
+        var (_, cart) = await CartWithOneLine();
+
+        var result = await cart.Checkout("");
+
+        Assert.Contains(IdempotencyKeys.Header, result.Error!.FieldErrors.Keys);
+    }
+
+    [Fact]
+    public async Task Payment_with_same_key_returns_the_same_result_and_pays_once()
+    {
+        var (sku, cart) = await CartWithOneLine();
+        var placed = (await cart.Checkout("checkout")).Value!;
+        var order = fixture.Grains.GetGrain<IOrderGrain>(placed.OrderId);
+
+        var paid = (await order.Pay(4m, "pay-1")).Value!;
+        await order.Ship();
+        var repeat = (await order.Pay(4m, "pay-1")).Value!;
+        var otherAmount = await order.Pay(5m, "pay-1");
+        var otherKey = await order.Pay(4m, "pay-2");
+
+        Assert.Equal((OrderStatus.Paid, paid.History.Count), (repeat.Status, repeat.History.Count));
+        Assert.Equal(ErrorKind.Unprocessable, otherAmount.Error?.Kind);
+        Assert.Equal(OrderStatus.Shipped, otherKey.Error!.CurrentStatus);
+        Assert.Equal((8, 0), ((await Product(sku).Get()).Value!.OnHand, (await Product(sku).Get()).Value!.Reserved));
+    }
+
+    [Fact]
+    public async Task A_reservation_whose_order_never_came_to_exist_is_released_by_the_product()
+    {
+        var sku = Unique.Key("sku");
+        await Product(sku).Create(new CreateProduct("Thing", "", 2m, "USD", 10));
+
+        await Product(sku).Reserve(Unique.Key("ghost-order"), 4);
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while ((await Product(sku).Get()).Value!.Reserved != 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250);
+        }
+
+        Assert.Equal(10, (await Product(sku).Get()).Value!.Available);
+    }
+
+    [Fact]
+    public async Task The_product_audit_keeps_reservations_of_orders_awaiting_payment()
+    {
+        var (sku, cart) = await CartWithOneLine();
+        await cart.Checkout("kept");
+
+        await Task.Delay(TimeSpan.FromSeconds(3));
+
+        Assert.Equal(2, (await Product(sku).Get()).Value!.Reserved);
+    }
+}
