@@ -1,6 +1,11 @@
 using OrderActors.Gateway.Endpoints;
 using OrderActors.Gateway.Hosting;
 
+if (DevToken.IsCommand(args))
+{
+    return DevToken.Run(args);
+}
+
 // Content root = the binaries, so appsettings.json is found wherever the process is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddOrderActorsGateway();
@@ -13,6 +18,7 @@ app.MapOrderEndpoints();
 app.MapCustomerEndpoints();
 app.MapAdminEndpoints();
 app.Run();
+return 0;
 
 /// <summary>The gateway process; public so tests can host it with WebApplicationFactory.</summary>
 public partial class Program;

@@ -5,6 +5,7 @@ namespace OrderActors.Grains.Abstractions;
 public interface ICartGrain : IGrainWithStringKey
 {
     /// <summary>The cart at current prices; an empty cart if the customer has none.</summary>
+    [SafeToRetry]
     [Alias("get")]
     Task<Result<CartView>> Get();
 
@@ -12,14 +13,17 @@ public interface ICartGrain : IGrainWithStringKey
     /// Sets the quantity of <paramref name="sku"/>; 0 removes the line. Refuses quantities outside 0..1000 (Invalid),
     /// unknown products (NotFound), inactive products, a 101st line and a currency other than the cart's (Conflict).
     /// </summary>
+    [SafeToRetry]
     [Alias("set-quantity")]
     Task<Result<CartView>> SetQuantity(string sku, int quantity);
 
     /// <summary>Removes the line for <paramref name="sku"/>; removing a line that is not there changes nothing.</summary>
+    [SafeToRetry]
     [Alias("remove-line")]
     Task<Result<CartView>> RemoveLine(string sku);
 
     /// <summary>Empties the cart.</summary>
+    [SafeToRetry]
     [Alias("clear")]
     Task<Result<Done>> Clear();
 
@@ -31,6 +35,7 @@ public interface ICartGrain : IGrainWithStringKey
     /// refusal — however often and however concurrently it is repeated; with a different cart content it is
     /// refused (Unprocessable). Keys are remembered for the configured retention.
     /// </summary>
+    [SafeToRetry]
     [Alias("checkout")]
     Task<Result<OrderView>> Checkout(string idempotencyKey);
 }

@@ -18,10 +18,12 @@ public interface IOrderGrain : IGrainWithStringKey
     Task<Result<OrderView>> Place(PlaceOrder command);
 
     /// <summary>The order; NotFound if it does not exist.</summary>
+    [SafeToRetry]
     [Alias("get")]
     Task<Result<OrderView>> Get();
 
     /// <summary>The order exactly as its checkout returned it (status PendingPayment); NotFound if it does not exist.</summary>
+    [SafeToRetry]
     [Alias("get-as-placed")]
     Task<Result<OrderView>> GetAsPlaced();
 
@@ -30,18 +32,22 @@ public interface IOrderGrain : IGrainWithStringKey
     /// Paying again with the same <paramref name="idempotencyKey"/> returns the order as that payment left it;
     /// with the same key and another amount it is refused (Unprocessable).
     /// </summary>
+    [SafeToRetry]
     [Alias("pay")]
     Task<Result<OrderView>> Pay(decimal amount, string idempotencyKey);
 
     /// <summary>Paid → Shipped.</summary>
+    [SafeToRetry]
     [Alias("ship")]
     Task<Result<OrderView>> Ship();
 
     /// <summary>Shipped → Delivered.</summary>
+    [SafeToRetry]
     [Alias("deliver")]
     Task<Result<OrderView>> Deliver();
 
     /// <summary>Cancels from PendingPayment (releases the reservations) or Paid (returns the stock).</summary>
+    [SafeToRetry]
     [Alias("cancel")]
     Task<Result<OrderView>> Cancel();
 

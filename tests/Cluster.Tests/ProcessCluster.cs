@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
@@ -9,10 +11,12 @@ namespace OrderActors.Cluster.Tests;
 /// <summary>
 /// A cluster of real silo and gateway processes built from this repository, on the real PostgreSQL and Redis,
 /// with a cluster and service id of its own so tests never see each other's state.
+/// <see cref="Api"/> carries an admin token minted by the gateway's own <c>token</c> command.
 /// </summary>
 public sealed class ProcessCluster : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private const string SigningKey = "cluster-tests-signing-key-0123456789abcdef";
     private readonly Dictionary<string, string> settings;
     private readonly List<NodeProcess> nodes = [];
     private readonly Dictionary<NodeProcess, Uri> siloWebAddresses = [];
@@ -29,6 +33,9 @@ public sealed class ProcessCluster : IAsyncDisposable
             ["Orleans__ServiceId"] = id,
             ["DOTNET_ENVIRONMENT"] = "Production",
             ["Serilog__MinimumLevel__Default"] = "Information",
+            ["Auth__SigningKey"] = SigningKey,
+            ["RateLimiting__TokenLimit"] = "1000000",
+            ["RateLimiting__TokensPerPeriod"] = "1000000",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
         {
@@ -71,8 +78,29 @@ public sealed class ProcessCluster : IAsyncDisposable
         var gateway = Start($"gateway-{port}", "Gateway", "OrderActors.Gateway.dll", environment);
         GatewayAddress = new Uri($"http://127.0.0.1:{port}");
         Api.BaseAddress ??= GatewayAddress;
+        Api.DefaultRequestHeaders.Authorization ??= new AuthenticationHeaderValue("Bearer", await MintTokenAsync("admin", "admin"));
         await WaitUntilReady(gateway, new Uri(GatewayAddress, "/health/ready"));
         return gateway;
+    }
+
+    /// <summary>Runs <c>OrderActors.Gateway token</c> as a person would, with this cluster's signing key.</summary>
+    public async Task<string> MintTokenAsync(string subject, params string[] roles)
+    {
+        var info = new ProcessStartInfo("dotnet", [Assembly("Gateway", "OrderActors.Gateway.dll"), "token", "--sub", subject, .. roles.SelectMany(r => new[] { "--role", r })])
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        foreach (var (key, value) in settings)
+        {
+            info.Environment[key] = value;
+        }
+
+        using var process = Process.Start(info)!;
+        var token = (await process.StandardOutput.ReadToEndAsync()).Trim();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0 && token.Length > 0, $"token exited with {process.ExitCode}");
+        return token;
     }
 
     /// <summary>Stops every running process with SIGTERM, as an operator's shutdown would.</summary>
@@ -120,15 +148,17 @@ public sealed class ProcessCluster : IAsyncDisposable
 
     private NodeProcess Start(string name, string project, string assembly, Dictionary<string, string> environment)
     {
-        var path = Path.Combine(Repository.Root, "src", project, "bin", Repository.Configuration, "net10.0", assembly);
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"Build the solution first ({Repository.Configuration}): {path} is missing.");
-        }
-
-        var node = NodeProcess.Start(name, path, environment);
+        var node = NodeProcess.Start(name, Assembly(project, assembly), environment);
         nodes.Add(node);
         return node;
+    }
+
+    private static string Assembly(string project, string assembly)
+    {
+        var path = Path.Combine(Repository.Root, "src", project, "bin", Repository.Configuration, "net10.0", assembly);
+        return File.Exists(path)
+            ? path
+            : throw new FileNotFoundException($"Build the solution first ({Repository.Configuration}): {path} is missing.");
     }
 
     private async Task WaitUntilReady(NodeProcess node, Uri health)

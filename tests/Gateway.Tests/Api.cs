@@ -28,8 +28,13 @@ public static class Api
         }
 
         using var response = await client.SendAsync(request);
+        return (response.StatusCode, await Read(response));
+    }
+
+    public static async Task<JsonNode?> Read(HttpResponseMessage response)
+    {
         var text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
+        return text.Length == 0 ? null : JsonNode.Parse(text);
     }
 
     public static Task<(HttpStatusCode Status, JsonNode? Body)> Get(this HttpClient client, string path) => client.Send(HttpMethod.Get, path);

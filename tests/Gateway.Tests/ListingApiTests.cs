@@ -77,6 +77,19 @@ public sealed class ListingApiTests(GatewayFixture fixture) : IClassFixture<Gate
         Assert.Equal((2m, "Paid"), ((decimal)oldest["items"]![0]!["total"]!, (string)oldest["items"]![0]!["status"]!));
     }
 
+    [Fact]
+    public async Task A_customer_lists_only_their_own_orders()
+    {
+        var customer = Api.NewKey("customer");
+        using var own = fixture.ClientFor(customer);
+
+        var mine = await own.Get($"/api/customers/{customer}/orders");
+        var theirs = await own.Get($"/api/customers/{Api.NewKey("someone")}/orders");
+
+        Assert.Equal(HttpStatusCode.OK, mine.Status);
+        theirs.Problem(HttpStatusCode.NotFound);
+    }
+
     [Theory]
     [InlineData("/api/products?limit=0", "limit")]
     [InlineData("/api/products?limit=101", "limit")]

@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using OrderActors.Gateway.Hosting;
+using OrderActors.Gateway.Http;
 
 namespace OrderActors.Gateway.Endpoints;
 
@@ -12,7 +14,7 @@ public static class AdminEndpoints
 
     public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/api/admin").WithTags("Admin")
+        app.MapResource("/api/admin", "Admin").RequirePolicy(Policies.Admin)
             .MapGet("/cluster", Cluster).WithName("GetCluster").WithSummary("The silos of the cluster, their status and activation counts");
         return app;
     }

@@ -12,13 +12,13 @@ public static class CartEndpoints
 
     public static IEndpointRouteBuilder MapCartEndpoints(this IEndpointRouteBuilder app)
     {
-        var carts = app.MapGroup("/api/carts/{customerId}").WithTags("Carts").AddEndpointFilter<RouteKeyFilter>();
+        var carts = app.MapResource("/api/carts/{customerId}", "Carts").OwnedBy<CustomerOwnerFilter>();
 
-        carts.MapGet("/", Get).WithName("GetCart").WithSummary("Read the cart at current prices");
-        carts.MapPut("/items/{sku}", SetQuantity).WithName("SetCartItem").WithSummary("Set the quantity of a SKU; 0 removes the line");
-        carts.MapDelete("/items/{sku}", RemoveLine).WithName("RemoveCartItem").WithSummary("Remove a line");
-        carts.MapDelete("/", Clear).WithName("ClearCart").WithSummary("Empty the cart");
-        carts.MapPost("/checkout", Checkout).WithName("Checkout").WithSummary("Reserve every line and create an order awaiting payment; idempotent by the Idempotency-Key header");
+        carts.MapGet("/", Get).WithName("GetCart").WithSummary("Read the cart at current prices").Refuses(400, 404);
+        carts.MapPut("/items/{sku}", SetQuantity).WithName("SetCartItem").WithSummary("Set the quantity of a SKU; 0 removes the line").Refuses(400, 404, 409);
+        carts.MapDelete("/items/{sku}", RemoveLine).WithName("RemoveCartItem").WithSummary("Remove a line").Refuses(400, 404);
+        carts.MapDelete("/", Clear).WithName("ClearCart").WithSummary("Empty the cart").Refuses(400, 404);
+        carts.MapPost("/checkout", Checkout).WithName("Checkout").WithSummary("Reserve every line and create an order awaiting payment; idempotent by the Idempotency-Key header").Refuses(400, 404, 409);
         return app;
     }
 

@@ -9,8 +9,9 @@ public static class CustomerEndpoints
 {
     public static IEndpointRouteBuilder MapCustomerEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/api/customers/{customerId}").WithTags("Customers").AddEndpointFilter<RouteKeyFilter>()
-            .MapGet("/orders", Orders).WithName("CustomerOrders").WithSummary("The customer's orders, newest first, a page at a time");
+        app.MapResource("/api/customers/{customerId}", "Customers").OwnedBy<CustomerOwnerFilter>()
+            .MapGet("/orders", Orders).WithName("CustomerOrders").WithSummary("The customer's orders, newest first, a page at a time")
+            .Refuses(400, 404);
         return app;
     }
 

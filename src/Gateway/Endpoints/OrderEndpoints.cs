@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using OrderActors.Gateway.Hosting;
 using OrderActors.Gateway.Http;
 using OrderActors.Grains.Abstractions;
 
@@ -12,13 +13,14 @@ public static class OrderEndpoints
 
     public static IEndpointRouteBuilder MapOrderEndpoints(this IEndpointRouteBuilder app)
     {
-        var orders = app.MapGroup("/api/orders/{orderId}").WithTags("Orders").AddEndpointFilter<RouteKeyFilter>();
+        var orders = app.MapResource("/api/orders/{orderId}", "Orders").OwnedBy<OrderOwnerFilter>();
 
-        orders.MapGet("/", Get).WithName("GetOrder").WithSummary("Read an order and its status history");
-        orders.MapPost("/pay", Pay).WithName("PayOrder").WithSummary("Pay the exact total; commits the reserved stock; idempotent by the Idempotency-Key header");
-        orders.MapPost("/ship", Ship).WithName("ShipOrder").WithSummary("Paid → Shipped");
-        orders.MapPost("/deliver", Deliver).WithName("DeliverOrder").WithSummary("Shipped → Delivered");
-        orders.MapPost("/cancel", Cancel).WithName("CancelOrder").WithSummary("Cancel before shipping; releases or returns the stock");
+        orders.MapGet("/", Get).WithName("GetOrder").WithSummary("Read an order and its status history")
+            .AddEndpointFilter<ETagFilter>().Produces(StatusCodes.Status304NotModified).Refuses(400, 404);
+        orders.MapPost("/pay", Pay).WithName("PayOrder").WithSummary("Pay the exact total; commits the reserved stock; idempotent by the Idempotency-Key header").Refuses(400, 404, 409, 422);
+        orders.MapPost("/ship", Ship).WithName("ShipOrder").WithSummary("Paid → Shipped").RequirePolicy(Policies.Admin).Refuses(400, 404, 409);
+        orders.MapPost("/deliver", Deliver).WithName("DeliverOrder").WithSummary("Shipped → Delivered").RequirePolicy(Policies.Admin).Refuses(400, 404, 409);
+        orders.MapPost("/cancel", Cancel).WithName("CancelOrder").WithSummary("Cancel before shipping; releases or returns the stock").Refuses(400, 404, 409);
         return app;
     }
 

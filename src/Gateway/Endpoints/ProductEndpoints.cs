@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using OrderActors.Gateway.Hosting;
 using OrderActors.Gateway.Http;
 using OrderActors.Grains.Abstractions;
 
@@ -15,14 +16,21 @@ public static class ProductEndpoints
 
     public static IEndpointRouteBuilder MapProductEndpoints(this IEndpointRouteBuilder app)
     {
-        var products = app.MapGroup("/api/products").WithTags("Products").AddEndpointFilter<RouteKeyFilter>();
+        // Catalog reads are public, as in any shop; every write is the admin's.
+        var products = app.MapResource("/api/products", "Products");
 
-        products.MapGet("/", Search).WithName("SearchProducts").WithSummary("Active products whose SKU, name or description contains the query, by SKU, a page at a time");
-        products.MapPost("/", Create).WithName("CreateProduct").WithSummary("Create a product with its initial stock");
-        products.MapGet("/{sku}", Get).WithName("GetProduct").WithSummary("Read a product, its stock and reservations");
-        products.MapPut("/{sku}", Update).WithName("UpdateProduct").WithSummary("Replace name, description, price and currency");
-        products.MapPost("/{sku}/stock", AdjustStock).WithName("AdjustStock").WithSummary("Add a positive or negative delta to the stock on hand");
-        products.MapDelete("/{sku}", Deactivate).WithName("DeactivateProduct").WithSummary("Take a product out of sale");
+        products.MapGet("/", Search).WithName("SearchProducts").WithSummary("Active products whose SKU, name or description contains the query, by SKU, a page at a time")
+            .Refuses(400);
+        products.MapPost("/", Create).WithName("CreateProduct").WithSummary("Create a product with its initial stock")
+            .RequirePolicy(Policies.Admin).Refuses(400, 409);
+        products.MapGet("/{sku}", Get).WithName("GetProduct").WithSummary("Read a product, its stock and reservations")
+            .AddEndpointFilter<ETagFilter>().Produces(StatusCodes.Status304NotModified).Refuses(400, 404);
+        products.MapPut("/{sku}", Update).WithName("UpdateProduct").WithSummary("Replace name, description, price and currency; If-Match for a conditional update")
+            .RequirePolicy(Policies.Admin).AddEndpointFilter<ProductIfMatchFilter>().Refuses(400, 404, 412);
+        products.MapPost("/{sku}/stock", AdjustStock).WithName("AdjustStock").WithSummary("Add a positive or negative delta to the stock on hand")
+            .RequirePolicy(Policies.Admin).Refuses(400, 404, 409);
+        products.MapDelete("/{sku}", Deactivate).WithName("DeactivateProduct").WithSummary("Take a product out of sale")
+            .RequirePolicy(Policies.Admin).Refuses(400, 404);
         return app;
     }
 

@@ -6,7 +6,10 @@ using StackExchange.Redis;
 
 namespace OrderActors.Gateway.Hosting;
 
-/// <summary>Registration of the gateway: an Orleans client, JSON, ProblemDetails, health and logging.</summary>
+/// <summary>
+/// Registration of the gateway: an Orleans client, JSON, ProblemDetails, authentication, rate limits, API docs,
+/// health, logging, metrics and a bounded graceful shutdown.
+/// </summary>
 public static class GatewayHostingExtensions
 {
     public static IHostApplicationBuilder AddOrderActorsGateway(this IHostApplicationBuilder builder)
@@ -20,6 +23,7 @@ public static class GatewayHostingExtensions
 
         configuration["urls"] ??= "http://127.0.0.1:8080"; // loopback unless Urls, ASPNETCORE_URLS or --urls say otherwise
         builder.AddOrderActorsLogging();
+        builder.AddOrderActorsMetrics();
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(configuration.GetSection("Orleans"));
@@ -31,23 +35,38 @@ public static class GatewayHostingExtensions
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
                 return true;
             });
+            client.AddOutgoingGrainCallFilter<SafeRetryCallFilter>();
         });
 
+        // On SIGTERM the server stops accepting and in-flight requests get this long to finish.
+        builder.Services.Configure<HostOptions>(options =>
+            options.ShutdownTimeout = configuration.GetValue("Shutdown:Timeout", TimeSpan.FromSeconds(30)));
         builder.Services.ConfigureHttpJsonOptions(options =>
             options.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
+        builder.AddGatewayAuthentication();
+        builder.AddGatewayRateLimiting();
+        builder.AddGatewayApiDocs();
         return builder;
     }
 
     public static WebApplication UseOrderActorsGateway(this WebApplication app)
     {
+        app.UseMiddleware<RequestIdMiddleware>();
+        app.UseGatewayRequestLogging();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
+        app.UseMiddleware<RequestBodyLimit>();
+        app.UseAuthentication();
+        app.UseRateLimiter(); // after authentication: the limit is per token subject
+        app.UseAuthorization();
+        app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).DisableRateLimiting();
+        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") }).DisableRateLimiting();
+        app.MapOrderActorsMetrics().DisableRateLimiting();
+        app.MapGatewayApiDocs();
         return app;
     }
 }

@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrderActors.Grains.Abstractions;
 using OrderActors.Grains.ReadModel;
@@ -24,6 +26,8 @@ public sealed class OrderGrain(
     private OrderState Order => state.State;
 
     private OrderOptions Options => options.Value;
+
+    private ILogger Log => ServiceProvider.GetRequiredService<ILogger<OrderGrain>>();
 
     public async Task<Result<OrderView>> Place(PlaceOrder command)
     {
@@ -92,6 +96,7 @@ public sealed class OrderGrain(
         Order.PaymentKey = idempotencyKey;
         Order.PaidAmount = amount;
         await Transition(OrderStatus.Paid, StockAction.Commit, reason: null);
+        OrderEvents.Paid(Log, OrderId);
         await Unremind();
         return View();
     }
@@ -182,6 +187,7 @@ public sealed class OrderGrain(
         var refusal = Refusal(reserved);
         if (refusal is not null)
         {
+            OrderEvents.Refused(Log, OrderId, refusal);
             await Abandon();
             return refusal;
         }
@@ -196,6 +202,7 @@ public sealed class OrderGrain(
         Order.Status = OrderStatus.PendingPayment;
         Order.History.Add(new StatusChange(OrderStatus.PendingPayment, Order.CreatedAt, null));
         await Save();
+        OrderEvents.Placed(Log, OrderId, Order.CustomerId);
         return View();
     }
 
@@ -211,7 +218,11 @@ public sealed class OrderGrain(
         return View();
     }
 
-    private Task Expire() => Transition(OrderStatus.Cancelled, StockAction.Release, "payment window expired");
+    private async Task Expire()
+    {
+        await Transition(OrderStatus.Cancelled, StockAction.Release, "payment window expired");
+        OrderEvents.Expired(Log, OrderId);
+    }
 
     /// <summary>Persists the new status with its pending stock effect first, then applies the effect.</summary>
     private async Task Transition(OrderStatus to, StockAction stock, string? reason)

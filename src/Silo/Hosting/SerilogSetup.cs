@@ -11,7 +11,8 @@ public static class SerilogSetup
         var development = builder.Environment.IsDevelopment();
         builder.Services.AddSerilog((services, logger) =>
         {
-            logger.ReadFrom.Configuration(builder.Configuration).Enrich.FromLogContext();
+            // Sinks registered as services (ILogEventSink) are added too: how tests capture log lines.
+            logger.ReadFrom.Configuration(builder.Configuration).ReadFrom.Services(services).Enrich.FromLogContext();
             if (development)
             {
                 logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}");
@@ -20,7 +21,7 @@ public static class SerilogSetup
             {
                 logger.WriteTo.Console(new RenderedCompactJsonFormatter());
             }
-        });
+        }, preserveStaticLogger: true); // each host logs through its own logger, even with two hosts in one test process
         return builder;
     }
 }

@@ -11,7 +11,7 @@ using StackExchange.Redis;
 
 namespace OrderActors.Silo.Hosting;
 
-/// <summary>Everything a silo process needs: schema, clustering, storage, reminders, dashboard, health, logging.</summary>
+/// <summary>Everything a silo process needs: schema, clustering, storage, reminders, dashboard, health, logging, metrics.</summary>
 public static class SiloHostingExtensions
 {
     public const string PostgresInvariant = "Npgsql";
@@ -25,6 +25,7 @@ public static class SiloHostingExtensions
 
         configuration["urls"] ??= "http://127.0.0.1:8081"; // loopback unless Urls, ASPNETCORE_URLS or --urls say otherwise
         builder.AddOrderActorsLogging();
+        builder.AddOrderActorsMetrics(Metrics.MeterName);
 
         // Registered before Orleans so the schema (and its query texts) exists when the providers read it at start.
         builder.Services.AddHostedService<SchemaMigrationService>();
@@ -61,6 +62,7 @@ public static class SiloHostingExtensions
                 options.ConnectionString = postgres;
             });
             silo.AddDashboard();
+            silo.AddIncomingGrainCallFilter<RequestIdLogScope>();
             if (configuration.GetValue<bool>("Orleans:ActivationRebalancing"))
             {
                 // Placement only decides where new activations go; the rebalancer also moves existing ones onto a silo
@@ -79,6 +81,7 @@ public static class SiloHostingExtensions
         app.MapOrleansDashboard(routePrefix: "/dashboard");
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
+        app.MapOrderActorsMetrics();
         return app;
     }
 

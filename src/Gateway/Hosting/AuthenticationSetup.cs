@@ -1,0 +1,49 @@
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+
+namespace OrderActors.Gateway.Hosting;
+
+/// <summary>The authorization policies endpoints name.</summary>
+public static class Policies
+{
+    /// <summary>Role <c>admin</c>: catalog and stock writes, shipping, any cart or order, /api/admin.</summary>
+    public const string Admin = "admin";
+
+    /// <summary>Any signed-in caller with a subject: a customer, whose <c>sub</c> is the customer id.</summary>
+    public const string Customer = "customer";
+
+    public const string AdminRole = "admin";
+
+    public const string SubjectClaim = "sub";
+}
+
+/// <summary>JWT bearer authentication and the <see cref="Policies"/>.</summary>
+public static class AuthenticationSetup
+{
+    public static IHostApplicationBuilder AddGatewayAuthentication(this IHostApplicationBuilder builder)
+    {
+        var settings = AuthSettings.From(builder.Configuration);
+        var signingKey = settings.UsesAuthority ? null : settings.SymmetricKey(); // fail at start, not at the first request
+
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(options =>
+        {
+            // Keep claim names as issued ("sub", "role") rather than mapped to long WS-* URIs.
+            options.MapInboundClaims = false;
+            options.Audience = settings.Audience;
+            options.TokenValidationParameters.NameClaimType = Policies.SubjectClaim;
+            options.TokenValidationParameters.RoleClaimType = settings.RoleClaim;
+            if (settings.UsesAuthority)
+            {
+                options.Authority = settings.Authority;
+            }
+            else
+            {
+                options.TokenValidationParameters.ValidIssuer = settings.Issuer;
+                options.TokenValidationParameters.IssuerSigningKey = signingKey;
+            }
+        });
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.Admin, policy => policy.RequireClaim(Policies.SubjectClaim).RequireRole(Policies.AdminRole))
+            .AddPolicy(Policies.Customer, policy => policy.RequireClaim(Policies.SubjectClaim));
+        return builder;
+    }
+}

@@ -1,0 +1,39 @@
+using System.Buffers;
+using OrderActors.Grains.Abstractions;
+
+namespace OrderActors.Gateway.Http;
+
+/// <summary>
+/// Takes the caller's <c>X-Request-ID</c> (or makes one), returns it on the response, puts it on every log line of the
+/// request and hands it to every grain call through Orleans' RequestContext, so silos log it too.
+/// </summary>
+public sealed class RequestIdMiddleware(RequestDelegate next, ILogger<RequestIdMiddleware> logger)
+{
+    public const string Header = "X-Request-ID";
+
+    private const int MaxLength = 128;
+
+    private static readonly SearchValues<char> Allowed =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-");
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var requestId = Accept(context.Request.Headers[Header].ToString()) ?? Guid.NewGuid().ToString("N");
+        context.TraceIdentifier = requestId;
+        // OnStarting, because the exception handler clears headers set earlier.
+        context.Response.OnStarting(() =>
+        {
+            context.Response.Headers[Header] = requestId;
+            return Task.CompletedTask;
+        });
+        RequestContext.Set(RequestIds.Key, requestId);
+        using (logger.BeginScope(new Dictionary<string, object> { [RequestIds.LogProperty] = requestId }))
+        {
+            await next(context);
+        }
+    }
+
+    /// <summary>A caller's id is kept only if it is short and plain: it goes into every log line.</summary>
+    private static string? Accept(string value) =>
+        value.Length is > 0 and <= MaxLength && !value.AsSpan().ContainsAnyExcept(Allowed) ? value : null;
+}

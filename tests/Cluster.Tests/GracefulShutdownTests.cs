@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using System.Net;
+
+namespace OrderActors.Cluster.Tests;
+
+public sealed class GracefulShutdownTests
+{
+    [Fact]
+    public async Task Sigterm_to_the_gateway_under_load_finishes_what_it_accepted_and_exits_0()
+    {
+        await using var cluster = new ProcessCluster(new Dictionary<string, string> { ["Shutdown__Timeout"] = "00:00:20" });
+        await cluster.StartSiloAsync();
+        var gateway = await cluster.StartGatewayAsync();
+        var sku = Http.NewKey("sku");
+        await cluster.Api.Call(HttpMethod.Post, "/api/products", new { sku, name = "Item", description = "", price = 1m, stock = 1000 }).Expect(HttpStatusCode.Created);
+
+        var answered = 0;
+        var refused = 0;
+        var failures = new List<string>();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var clients = Enumerable.Range(0, 4).Select(n => Task.Run(async () =>
+        {
+            var customer = Http.NewKey("customer");
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                try
+                {
+                    var (status, body) = i % 2 == 0
+                        ? await cluster.Api.Call(HttpMethod.Get, $"/api/products/{sku}")
+                        : await cluster.Api.Call(HttpMethod.Put, $"/api/carts/{customer}/items/{sku}", new { quantity = 1 + (i % 5) });
+                    lock (failures)
+                    {
+                        answered++;
+                        if (status != HttpStatusCode.OK)
+                        {
+                            failures.Add($"{status}: {body?.ToJsonString()}");
+                        }
+                    }
+                }
+                catch (HttpRequestException exception) when (exception.HttpRequestError == HttpRequestError.ConnectionError)
+                {
+                    // The gateway no longer accepts connections: this request was never accepted.
+                    Interlocked.Increment(ref refused);
+                    return;
+                }
+            }
+        })).ToArray();
+
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var stopwatch = Stopwatch.StartNew();
+        var exitCode = await gateway.TerminateAsync(TimeSpan.FromSeconds(40));
+        stopwatch.Stop();
+        await Task.WhenAll(clients);
+
+        Assert.Equal(0, exitCode);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(25), $"shutdown took {stopwatch.Elapsed}");
+        Assert.True(failures.Count == 0, $"{failures.Count} of {answered} answers failed: {string.Join("; ", failures.Take(5))}");
+        Assert.True(answered > 20, $"only {answered} requests were answered");
+        Assert.Equal(4, refused);
+    }
+}

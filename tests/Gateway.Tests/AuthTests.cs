@@ -1,0 +1,75 @@
+using System.Net;
+using System.Net.Http.Headers;
+
+namespace OrderActors.Gateway.Tests;
+
+[Collection(GatewayCollection.Name)]
+public sealed class AuthTests(GatewayFixture fixture)
+{
+    [Fact]
+    public async Task Without_a_token_writes_and_carts_are_a_401_problem_but_product_reads_are_public()
+    {
+        var sku = await fixture.Client.CreateProduct();
+        using var anonymous = fixture.Anonymous();
+
+        var write = await anonymous.Post("/api/products", new { sku = Api.NewKey("sku"), name = "X", description = "", price = 1m, stock = 1 });
+        var cart = await anonymous.Get($"/api/carts/{Api.NewKey("customer")}");
+        var read = await anonymous.Get($"/api/products/{sku}");
+
+        write.Problem(HttpStatusCode.Unauthorized);
+        cart.Problem(HttpStatusCode.Unauthorized);
+        Assert.Equal(HttpStatusCode.OK, read.Status);
+    }
+
+    [Fact]
+    public async Task A_token_signed_with_another_key_is_a_401()
+    {
+        using var client = fixture.Anonymous();
+        var forged = Hosting.DevToken.Mint(new() { SigningKey = "some-other-key-that-is-long-enough-0123456789" }, "admin", ["admin"], TimeSpan.FromHours(1));
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", forged);
+
+        (await client.Get("/api/admin/cluster")).Problem(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task A_customer_is_refused_admin_work_with_a_403()
+    {
+        var sku = await fixture.Client.CreateProduct();
+        using var customer = fixture.ClientFor(Api.NewKey("customer"));
+
+        (await customer.Post("/api/products", new { sku = Api.NewKey("sku"), name = "X", description = "", price = 1m, stock = 1 })).Problem(HttpStatusCode.Forbidden);
+        (await customer.Post($"/api/products/{sku}/stock", new { delta = 5 })).Problem(HttpStatusCode.Forbidden);
+        (await customer.Get("/api/admin/cluster")).Problem(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task A_customer_reaches_their_own_cart_and_orders_and_someone_elses_are_404()
+    {
+        var sku = await fixture.Client.CreateProduct(price: 4m);
+        var alice = Api.NewKey("alice");
+        var bob = Api.NewKey("bob");
+        using var asAlice = fixture.ClientFor(alice);
+        using var asBob = fixture.ClientFor(bob);
+
+        Assert.Equal(HttpStatusCode.OK, (await asAlice.Put($"/api/carts/{alice}/items/{sku}", new { quantity = 1 })).Status);
+        (await asBob.Get($"/api/carts/{alice}")).Problem(HttpStatusCode.NotFound);
+        (await asBob.Put($"/api/carts/{alice}/items/{sku}", new { quantity = 1 })).Problem(HttpStatusCode.NotFound);
+        var order = (string)(await asAlice.Checkout(alice)).Body!["orderId"]!;
+
+        (await asBob.Get($"/api/orders/{order}")).Problem(HttpStatusCode.NotFound);
+        (await asBob.Pay(order, 4m)).Problem(HttpStatusCode.NotFound);
+        (await asBob.Post($"/api/orders/{order}/cancel")).Problem(HttpStatusCode.NotFound);
+        Assert.Equal("PendingPayment", (string)(await asAlice.Get($"/api/orders/{order}")).Body!["status"]!);
+        Assert.Equal("Paid", (string)(await asAlice.Pay(order, 4m)).Body!["status"]!);
+        (await asAlice.Post($"/api/orders/{order}/ship")).Problem(HttpStatusCode.Forbidden);
+        Assert.Equal("Shipped", (string)(await fixture.Client.Post($"/api/orders/{order}/ship")).Body!["status"]!);
+    }
+
+    [Fact]
+    public async Task A_customers_unknown_order_is_a_404_like_someone_elses()
+    {
+        using var customer = fixture.ClientFor(Api.NewKey("customer"));
+
+        (await customer.Get($"/api/orders/{Api.NewKey("order")}")).Problem(HttpStatusCode.NotFound);
+    }
+}

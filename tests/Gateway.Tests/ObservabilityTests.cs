@@ -1,0 +1,140 @@
+using System.Net;
+using System.Net.Http.Json;
+using Serilog.Events;
+
+namespace OrderActors.Gateway.Tests;
+
+[Collection(GatewayCollection.Name)]
+public sealed class ObservabilityTests(GatewayFixture fixture)
+{
+    private const string Header = "X-Request-ID";
+
+    [Fact]
+    public async Task A_request_id_is_returned_as_given_or_generated_when_missing_or_unusable()
+    {
+        var given = "req-" + Guid.NewGuid().ToString("N");
+
+        using var kept = await Get("/health/live", given);
+        using var generated = await Get("/health/live", null);
+        using var replaced = await Get("/health/live", "bad id with spaces");
+
+        Assert.Equal(given, kept.Headers.GetValues(Header).Single());
+        Assert.Matches("^[0-9a-f]{32}$", generated.Headers.GetValues(Header).Single());
+        Assert.NotEqual("bad id with spaces", replaced.Headers.GetValues(Header).Single());
+    }
+
+    [Fact]
+    public async Task The_request_id_is_on_the_gateway_request_log_and_on_log_lines_written_inside_grains()
+    {
+        var sku = await fixture.Client.CreateProduct();
+        var customer = Api.NewKey("customer");
+        await fixture.Client.Put($"/api/carts/{customer}/items/{sku}", new { quantity = 1 });
+        var requestId = "checkout-" + Guid.NewGuid().ToString("N");
+
+        using var checkout = new HttpRequestMessage(HttpMethod.Post, $"/api/carts/{customer}/checkout");
+        checkout.Headers.Add(Header, requestId);
+        checkout.Headers.Add("Idempotency-Key", requestId);
+        using var response = await fixture.Client.SendAsync(checkout);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal(requestId, response.Headers.GetValues(Header).Single());
+        var requestLog = await Eventually(() => fixture.GatewayLogs.WithProperty("RequestId", requestId)
+            .FirstOrDefault(e => e.MessageTemplate.Text.StartsWith("HTTP ", StringComparison.Ordinal)));
+        Assert.Equal(("POST", "/api/carts/{customerId}/checkout", 201), (Scalar(requestLog, "RequestMethod"), Scalar(requestLog, "Route"), Scalar<int>(requestLog, "StatusCode")));
+        Assert.True(requestLog.Properties.ContainsKey("Elapsed"));
+        var grainLog = await Eventually(() => fixture.SiloLogs.WithProperty("RequestId", requestId)
+            .FirstOrDefault(e => Scalar(e, "SourceContext") == "OrderActors.Grains.Orders.OrderGrain"));
+        Assert.Contains("placed", grainLog.RenderMessage());
+    }
+
+    [Fact]
+    public async Task Tokens_and_payment_details_never_reach_the_logs()
+    {
+        var sku = await fixture.Client.CreateProduct(price: 7.77m);
+        var customer = Api.NewKey("customer");
+        var token = GatewayFixture.Token(customer);
+        using var client = fixture.ClientFor(customer);
+        await client.Put($"/api/carts/{customer}/items/{sku}", new { quantity = 3 });
+        var order = (string)(await client.Checkout(customer)).Body!["orderId"]!;
+        var requestId = "pay-" + Guid.NewGuid().ToString("N");
+        using var pay = new HttpRequestMessage(HttpMethod.Post, $"/api/orders/{order}/pay") { Content = JsonContent.Create(new { amount = 23.31m }) };
+        pay.Headers.Add(Header, requestId);
+        pay.Headers.Add("Idempotency-Key", requestId);
+        pay.Headers.Authorization = new("Bearer", token);
+        using var paid = await client.SendAsync(pay);
+        Assert.Equal(HttpStatusCode.OK, paid.StatusCode);
+        await Eventually(() => fixture.GatewayLogs.WithProperty("RequestId", requestId).FirstOrDefault());
+
+        var everything = fixture.GatewayLogs.Events.Concat(fixture.SiloLogs.Events).Select(LogCapture.Render).ToList();
+
+        Assert.DoesNotContain(everything, line => line.Contains(token[..40], StringComparison.Ordinal));
+        Assert.DoesNotContain(everything, line => line.Contains("Bearer", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(everything, line => line.Contains("23.31", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_gateway_exposes_prometheus_metrics_with_http_duration_by_route_and_status()
+    {
+        await fixture.Client.CreateProduct();
+
+        var text = await fixture.Anonymous().GetStringAsync("/metrics");
+
+        Assert.Contains("http_server_request_duration_seconds_bucket", text);
+        Assert.Contains("http_route=\"/api/products/\"", text);
+        Assert.Contains("http_response_status_code=\"201\"", text);
+    }
+
+    [Fact]
+    public async Task The_silo_exposes_orleans_and_business_counters()
+    {
+        var scarce = await fixture.Client.CreateProduct(price: 1m, stock: 1);
+        var customer = Api.NewKey("customer");
+        await fixture.Client.Put($"/api/carts/{customer}/items/{scarce}", new { quantity = 1 });
+        var order = (string)(await fixture.Client.Checkout(customer)).Body!["orderId"]!;
+        await fixture.Client.Pay(order, 1m);
+        var other = Api.NewKey("customer");
+        await fixture.Client.Post($"/api/products/{scarce}/stock", new { delta = 1 });
+        await fixture.Client.Put($"/api/carts/{other}/items/{scarce}", new { quantity = 2 });
+        (await fixture.Client.Checkout(other)).Problem(HttpStatusCode.Conflict);
+
+        using var http = new HttpClient { BaseAddress = fixture.SiloAddress };
+        var text = await http.GetStringAsync("/metrics");
+
+        Assert.Contains("orderactors_orders_placed_total", text);
+        Assert.Contains("orderactors_payments_total", text);
+        Assert.Contains("orderactors_checkouts_refused_for_stock_total", text);
+        Assert.Contains("orleans_", text);
+    }
+
+    private async Task<HttpResponseMessage> Get(string path, string? requestId)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (requestId is not null)
+        {
+            request.Headers.TryAddWithoutValidation(Header, requestId);
+        }
+
+        return await fixture.Anonymous().SendAsync(request);
+    }
+
+    private static string? Scalar(LogEvent e, string name) => Scalar<string>(e, name);
+
+    private static T? Scalar<T>(LogEvent e, string name) =>
+        e.Properties.TryGetValue(name, out var value) && value is ScalarValue { Value: T v } ? v : default;
+
+    /// <summary>Log lines are written as the request ends; give the sink a moment.</summary>
+    private static async Task<LogEvent> Eventually(Func<LogEvent?> find)
+    {
+        for (var i = 0; i < 50; i++)
+        {
+            if (find() is { } found)
+            {
+                return found;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new Xunit.Sdk.XunitException("The expected log line was not written.");
+    }
+}
