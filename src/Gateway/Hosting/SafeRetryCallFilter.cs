@@ -12,7 +12,7 @@ namespace OrderActors.Gateway.Hosting;
 /// </summary>
 public sealed class SafeRetryCallFilter(ILogger<SafeRetryCallFilter> logger) : IOutgoingGrainCallFilter
 {
-    private const int Attempts = 5;
+    private const int Attempts = 3;
 
     private static readonly ConcurrentDictionary<MethodInfo, bool> Safe = new();
 
