@@ -16,7 +16,7 @@ public sealed class ApiDocsTests(GatewayFixture fixture)
         var paths = document!["paths"]!.AsObject();
         Assert.Equal(
             ["/api/admin/cluster", "/api/carts/{customerId}", "/api/carts/{customerId}/checkout", "/api/carts/{customerId}/items/{sku}",
-             "/api/orders/{orderId}", "/api/orders/{orderId}/cancel", "/api/orders/{orderId}/deliver", "/api/orders/{orderId}/pay",
+             "/api/customers/{customerId}/orders", "/api/orders/{orderId}", "/api/orders/{orderId}/cancel", "/api/orders/{orderId}/deliver", "/api/orders/{orderId}/pay",
              "/api/orders/{orderId}/ship", "/api/products", "/api/products/{sku}", "/api/products/{sku}/stock"],
             paths.Select(p => p.Key).Where(p => p.StartsWith("/api/", StringComparison.Ordinal)).Order());
 
