@@ -1,0 +1,492 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using OrderActors.Grains.Abstractions;
+using Orleans.Configuration;
+using StackExchange.Redis;
+
+namespace OrderActors.Bench;
+
+/// <summary>
+/// One benchmark run: starts its own silos, gateway and hello server on loopback (under a cluster and service id
+/// of its own), runs every scenario for a bounded time, and reports each figure as a ratio taken within the run.
+/// </summary>
+public sealed class BenchRun(BenchSettings settings) : IAsyncDisposable
+{
+    private const string ReadSku = "BENCH-READ";
+    private const string HotSku = "BENCH-HOT";
+    private const string FlashSku = "BENCH-FLASH";
+    private const int LargeStock = 100_000_000;
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+
+    private readonly string id = $"bench-{DateTime.UtcNow:yyyyMMddHHmmss}-{Guid.NewGuid().ToString("N")[..4]}";
+    private readonly Database database = new(settings.Postgres);
+    private readonly List<Node> nodes = [];
+    private readonly Report report = new();
+    private IHost? client;
+    private HttpClient? http;
+
+    private string LogDirectory => Path.Combine(Repository.Root, ".data", "bench-logs", id);
+
+    private IGrainFactory Grains => client!.Services.GetRequiredService<IClusterClient>();
+
+    public async Task<int> ExecuteAsync()
+    {
+        Directory.CreateDirectory(LogDirectory);
+        report.Begin(id, settings);
+        Say($"run {id}: {settings.Seconds} s per measurement, concurrency {settings.Concurrency}, logs in {LogDirectory}");
+        await database.EnsureExistsAsync();
+
+        var silo = await StartSiloAsync("silo1");
+        var gateway = Start("gateway", GatewayEnvironment(), Repository.Binary("Gateway", "OrderActors.Gateway.dll"));
+        await gateway.WaitReadyAsync("/health/ready", StartTimeout);
+        var hello = Start("hello", new Dictionary<string, string>(), typeof(BenchRun).Assembly.Location, "hello");
+        await hello.WaitReadyAsync("/", StartTimeout);
+        client = await ConnectClientAsync();
+        http = NewHttpClient(gateway.Address);
+
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        report.MemoryIdleMiB = silo.ResidentMiB();
+        Say($"silo idle: {report.MemoryIdleMiB:0} MiB resident");
+
+        await CreateProductAsync(ReadSku, 1000);
+        await CreateProductAsync(HotSku, LargeStock);
+        await CreateProductAsync(FlashSku, LargeStock);
+
+        await ReadPathAsync(gateway, hello);
+        await HotProductAsync();
+        await ActivateCartsAsync(silo);
+        await WritePathAsync(gateway);
+        await FlashSaleAsync();
+        await ScaleOutAsync(gateway);
+
+        report.End();
+        await report.WriteAsync(settings.OutputDirectory);
+        return 0;
+    }
+
+    /// <summary>R1: GET of an active product through the gateway ÷ a bare Kestrel JSON hello-world; same wrk settings.</summary>
+    private async Task ReadPathAsync(Node gateway, Node hello)
+    {
+        var product = new Uri(gateway.Address, $"/api/products/{ReadSku}");
+        await Wrk.RunAsync(product, settings.Concurrency, 2, settings.Token);
+        await Wrk.RunAsync(hello.Address, settings.Concurrency, 2, settings.Token);
+        var actors = await Wrk.RunAsync(product, settings.Concurrency, settings.Seconds, settings.Token);
+        var baseline = await Wrk.RunAsync(hello.Address, settings.Concurrency, settings.Seconds, settings.Token);
+        report.Add("R1", "read path: GET product ÷ Kestrel hello-world", "req/s", actors, baseline, 0.6,
+            "wrk -t2, same connections and duration on both sides");
+    }
+
+    /// <summary>
+    /// R3: durable reservations per second on one product by many concurrent callers (Orleans client → product grain)
+    /// ÷ the lock design in pgbench. Both sides are checked afterwards against what PostgreSQL holds.
+    /// </summary>
+    private async Task HotProductAsync()
+    {
+        var product = Grains.GetGrain<IProductGrain>(HotSku);
+        var writesBefore = await database.StoredVersionAsync(id, "product", HotSku);
+        var latencies = new ConcurrentBag<double>();
+        long refused = 0;
+        var actors = await TimedAsync(settings.Concurrency, settings.Seconds, async () =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            var result = await product.Reserve(Guid.NewGuid().ToString("N"), 1);
+            if (!result.IsSuccess)
+            {
+                Interlocked.Increment(ref refused);
+                return false;
+            }
+
+            latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return true;
+        }, latencies);
+
+        var stored = await database.StoredStateAsync(id, "product", HotSku);
+        var writes = await database.StoredVersionAsync(id, "product", HotSku) - writesBefore;
+        var reserved = stored.GetProperty("reserved").GetInt64();
+        var onHand = stored.GetProperty("onHand").GetInt64();
+        var actorsOversold = Math.Max(0, reserved - onHand) + Math.Abs(reserved - actors.Count);
+
+        await database.ExecuteAsync($"""
+            DROP TABLE IF EXISTS bench_stock;
+            CREATE TABLE bench_stock (id int PRIMARY KEY, qty int NOT NULL CHECK (qty >= 0));
+            INSERT INTO bench_stock VALUES (1, {LargeStock}), (2, {LargeStock});
+            """);
+        var baseline = await PgBench.RunAsync(settings.Postgres, """
+            BEGIN;
+            SELECT qty FROM bench_stock WHERE id = 1 FOR UPDATE \gset
+            \if :qty > 0
+            UPDATE bench_stock SET qty = qty - 1 WHERE id = 1;
+            \endif
+            COMMIT;
+            """, settings.Concurrency, settings.Seconds);
+        var sold = LargeStock - await database.ScalarAsync("SELECT qty FROM bench_stock WHERE id = 1");
+        var lockOversold = Math.Abs(sold - baseline.Count);
+
+        report.HotProduct = new(actors.Count, writes, stored.GetProperty("reservations").EnumerateObject().Count(), actorsOversold, sold, lockOversold);
+        report.Add("R3", "hot product: durable reservations/s on one product ÷ SELECT FOR UPDATE", "res/s", actors, baseline, 5,
+            $"{actors.Count} reservations in {writes} storage writes ({actors.Count / (double)Math.Max(1, writes):0.0} per write); " +
+            $"stored reserved = acknowledged: {reserved == actors.Count}, oversold {actorsOversold} vs lock design oversold {lockOversold}; refused {refused}");
+    }
+
+    /// <summary>
+    /// An active cart: a cart grain activated on the silo and holding one persisted line (SetQuantity, which also
+    /// registers its idle-expiry reminder). Half of them are R2's carts, the other half R4's customers.
+    /// </summary>
+    private async Task ActivateCartsAsync(Node silo)
+    {
+        long next = -1;
+        var clock = Stopwatch.StartNew();
+        var limit = TimeSpan.FromSeconds(Math.Max(60, settings.Carts / 500));
+        await Task.WhenAll(Enumerable.Range(0, 64).Select(async _ =>
+        {
+            long i;
+            while ((i = Interlocked.Increment(ref next)) < settings.Carts && clock.Elapsed < limit)
+            {
+                var result = await Grains.GetGrain<ICartGrain>(CartId(i)).SetQuantity(FlashSku, 1);
+                if (!result.IsSuccess)
+                {
+                    throw new InvalidOperationException($"Cart {i}: {result.Error}");
+                }
+            }
+        }));
+        report.CartsActivated = (int)Math.Min(settings.Carts, next);
+        report.CartsSeconds = clock.Elapsed.TotalSeconds;
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        report.MemoryCartsMiB = silo.ResidentMiB();
+        Say($"{report.CartsActivated} active carts in {report.CartsSeconds:0} s; silo: {report.MemoryCartsMiB:0} MiB resident");
+    }
+
+    /// <summary>
+    /// R2: PUT of a cart line (persisted before the reply) across R2's half of the active carts ÷ pgbench running
+    /// the WriteToStorageKey statement from OrleansQuery with a real stored cart payload, one row per client.
+    /// </summary>
+    private async Task WritePathAsync(Node gateway)
+    {
+        var first = report.CartsActivated / 2;
+        var script = await LuaAsync("put", $$"""
+            local n = 0
+            function setup(thread) thread:set("seed", math.random(1000000)) end
+            function init(args) math.randomseed(os.time() + seed) end
+            function request()
+              n = n + 1
+              local cart = math.random({{first}}, {{report.CartsActivated - 1}})
+              return wrk.format("PUT", "/api/carts/{{CartPrefix}}" .. cart .. "/items/{{FlashSku}}",
+                { ["Content-Type"] = "application/json" }, '{"quantity":' .. (n % 9 + 1) .. '}')
+            end
+            """);
+        await Wrk.RunAsync(gateway.Address, settings.Concurrency, 2, settings.Token, script);
+        var actors = await Wrk.RunAsync(gateway.Address, settings.Concurrency, settings.Seconds, settings.Token, script);
+
+        var payload = await database.AnyPayloadAsync(id, "cart");
+        var service = id + "-pgbench";
+        await database.ExecuteAsync($"""
+            INSERT INTO OrleansStorage (ServiceId, GrainTypeString, GrainIdN0, GrainIdN1, GrainIdExtensionString, GrainIdHash, GrainTypeHash, PayloadBinary, Version)
+            SELECT '{service}', 'cart', 0, 0, 'pgbench-' || c, 0, 0, '\x{Convert.ToHexString(payload)}'::bytea, 1
+            FROM generate_series(1, {settings.Concurrency}) c;
+            """);
+        var write = (await database.QueryTextAsync("WriteToStorageKey")).Trim().TrimEnd(';');
+        var parameters = new Dictionary<string, string>
+        {
+            ["PayloadBinary"] = $"'\\x{Convert.ToHexString(payload)}'::bytea",
+            ["GrainIdHash"] = "0",
+            ["GrainTypeHash"] = "0",
+            ["GrainStateVersion"] = ":version::int",
+            ["ServiceId"] = $"'{service}'::text",
+            ["GrainTypeString"] = "'cart'::text",
+            ["GrainIdN0"] = "0::bigint",
+            ["GrainIdN1"] = "0::bigint",
+            ["GrainIdExtensionString"] = "('pgbench-' || :client_id + 1)::text",
+        };
+        var statement = System.Text.RegularExpressions.Regex.Replace(write, @"@(\w+)", m => parameters[m.Groups[1].Value]);
+        // Each client writes its own row and carries the version the statement returns into its next write,
+        // as a grain carries its ETag: the same statement, the same version check, no extra read.
+        var baseline = await PgBench.RunAsync(settings.Postgres,
+            statement + " \\gset\n\\set version :newgrainstateversion\n",
+            settings.Concurrency, settings.Seconds, "version=1");
+        var stale = await database.ScalarAsync(
+            "SELECT count(*) FROM OrleansStorage WHERE ServiceId = @service AND Version = 1", ("service", service));
+        report.Add("R2", "write path: PUT cart line ÷ pgbench WriteToStorageKey", "req/s", actors, baseline, 0.9,
+            $"{report.CartsActivated - first} carts; payload {payload.Length} bytes; pgbench rows never written: {stale}");
+    }
+
+    /// <summary>
+    /// R4: checkout + pay of a one-line cart on one product by many customers over HTTP ÷ the lock design's whole
+    /// order in one transaction. Counts the durable writes one order costs.
+    /// </summary>
+    private async Task FlashSaleAsync()
+    {
+        var storageBefore = await database.StorageWritesAsync(id);
+        var remindersBefore = await database.TableWritesAsync("orleansreminders");
+        var productBefore = await database.StoredStateAsync(id, "product", FlashSku);
+        var customers = report.CartsActivated / 2;
+        long next = -1;
+        long failures = 0;
+        var latencies = new ConcurrentBag<double>();
+        var actors = await TimedAsync(settings.Concurrency, settings.Seconds, async () =>
+        {
+            var customer = Interlocked.Increment(ref next);
+            if (customer >= customers)
+            {
+                throw new InvalidOperationException($"R4 ran out of prepared carts ({customers}); raise BENCH_CARTS.");
+            }
+
+            var started = Stopwatch.GetTimestamp();
+            if (await OrderAsync(CartId(customer)))
+            {
+                latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                return true;
+            }
+
+            Interlocked.Increment(ref failures);
+            return false;
+        }, latencies);
+        var ended = Stopwatch.StartNew();
+
+        var product = await database.StoredStateAsync(id, "product", FlashSku);
+        var sold = product.GetProperty("sold").GetInt64() - productBefore.GetProperty("sold").GetInt64();
+        var actorsOversold = Math.Max(0, product.GetProperty("reserved").GetInt64() - product.GetProperty("onHand").GetInt64())
+            + Math.Abs(sold - actors.Count);
+
+        await database.ExecuteAsync("""
+            DROP TABLE IF EXISTS bench_orders;
+            CREATE TABLE bench_orders (id bigserial PRIMARY KEY, customer int NOT NULL, sku int NOT NULL, quantity int NOT NULL,
+              amount numeric(12, 2) NOT NULL, status text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
+            """);
+        var baseline = await PgBench.RunAsync(settings.Postgres, """
+            \set customer random(1, 1000000)
+            BEGIN;
+            SELECT qty FROM bench_stock WHERE id = 2 FOR UPDATE \gset
+            \if :qty > 0
+            UPDATE bench_stock SET qty = qty - 1 WHERE id = 2;
+            INSERT INTO bench_orders (customer, sku, quantity, amount, status) VALUES (:customer, 2, 1, 49.90, 'Paid');
+            \endif
+            COMMIT;
+            """, settings.Concurrency, settings.Seconds);
+        var lockSold = LargeStock - await database.ScalarAsync("SELECT qty FROM bench_stock WHERE id = 2");
+        var lockOrders = await database.ScalarAsync("SELECT count(*) FROM bench_orders");
+        var lockOversold = Math.Abs(lockSold - lockOrders) + Math.Abs(lockOrders - baseline.Count);
+
+        // Statistics of idle connections reach pg_stat_user_tables within 10 s; the pgbench run above took most of it.
+        var wait = TimeSpan.FromSeconds(11) - ended.Elapsed;
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
+
+        var storage = await database.StorageWritesAsync(id) - storageBefore;
+        var reminders = await database.TableWritesAsync("orleansreminders") - remindersBefore;
+        var orders = Math.Max(1, actors.Count);
+        report.FlashSale = new(actors.Count, failures, storage / (double)orders, reminders / (double)orders, actorsOversold, lockOversold);
+        report.Add("R4", "flash sale: checkout + pay on one product ÷ lock design's order", "orders/s", actors, baseline, 1.5,
+            $"{storage / (double)orders:0.00} storage + {reminders / (double)orders:0.00} reminder writes per order " +
+            $"vs 1 transaction (2 rows); oversold {actorsOversold} vs {lockOversold}; failed orders {failures}");
+    }
+
+    /// <summary>R5: the same mixed HTTP workload (60% product reads, 30% cart writes, 10% cart reads) on 2 silos ÷ 1 silo.</summary>
+    private async Task ScaleOutAsync(Node gateway)
+    {
+        var one = await MixedAsync(gateway, "mix1");
+        await StartSiloAsync("silo2");
+        var deadline = Stopwatch.StartNew();
+        while ((await http!.GetFromJsonAsync<JsonNode>("/api/admin/cluster"))!["activeSilos"]!.GetValue<int>() < 2)
+        {
+            if (deadline.Elapsed > StartTimeout)
+            {
+                throw new TimeoutException("The second silo did not join the cluster.");
+            }
+
+            await Task.Delay(250);
+        }
+
+        var two = await MixedAsync(gateway, "mix2");
+        report.Add("R5", "scale-out: mixed workload on 2 silos ÷ 1 silo", "req/s", two, one, null,
+            $"{Environment.ProcessorCount} cores shared by wrk, the gateway, the silos and PostgreSQL; fresh grains per run so the second spreads over both silos");
+    }
+
+    private async Task<Measurement> MixedAsync(Node gateway, string prefix)
+    {
+        const int products = 50;
+        const int carts = 5000;
+        for (var p = 0; p < products; p++)
+        {
+            await CreateProductAsync($"{prefix}-p{p}", LargeStock);
+        }
+
+        var script = await LuaAsync(prefix, $$"""
+            function setup(thread) thread:set("seed", math.random(1000000)) end
+            function init(args) math.randomseed(os.time() + seed) end
+            function request()
+              local r = math.random(100)
+              local sku = "{{prefix}}-p" .. math.random(0, {{products - 1}})
+              local cart = "/api/carts/{{prefix}}-c" .. math.random(0, {{carts - 1}})
+              if r <= 60 then return wrk.format("GET", "/api/products/" .. sku) end
+              if r <= 90 then
+                return wrk.format("PUT", cart .. "/items/" .. sku, { ["Content-Type"] = "application/json" },
+                  '{"quantity":' .. math.random(1, 9) .. '}')
+              end
+              return wrk.format("GET", cart)
+            end
+            """);
+        await Wrk.RunAsync(gateway.Address, settings.Concurrency, 2, settings.Token, script);
+        return await Wrk.RunAsync(gateway.Address, settings.Concurrency, settings.Seconds, settings.Token, script);
+    }
+
+    /// <summary>Checkout then pay, each with its own idempotency key; true when both succeeded.</summary>
+    private async Task<bool> OrderAsync(string customer)
+    {
+        using var checkout = new HttpRequestMessage(HttpMethod.Post, $"/api/carts/{customer}/checkout");
+        checkout.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString("N"));
+        using var placed = await http!.SendAsync(checkout);
+        if (!placed.IsSuccessStatusCode)
+        {
+            return false;
+        }
+
+        var order = (await placed.Content.ReadFromJsonAsync<JsonNode>())!;
+        using var pay = new HttpRequestMessage(HttpMethod.Post, $"/api/orders/{order["orderId"]}/pay")
+        {
+            Content = JsonContent.Create(new { amount = order["total"]!.GetValue<decimal>() }),
+        };
+        pay.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString("N"));
+        using var paid = await http.SendAsync(pay);
+        return paid.IsSuccessStatusCode;
+    }
+
+    /// <summary>Runs <paramref name="concurrency"/> callers in a loop for <paramref name="seconds"/>; counts the successes.</summary>
+    private static async Task<Measurement> TimedAsync(int concurrency, int seconds, Func<Task<bool>> operation, ConcurrentBag<double> latencies)
+    {
+        long succeeded = 0;
+        long failed = 0;
+        var clock = Stopwatch.StartNew();
+        var duration = TimeSpan.FromSeconds(seconds);
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            while (clock.Elapsed < duration)
+            {
+                if (await operation())
+                {
+                    Interlocked.Increment(ref succeeded);
+                }
+                else
+                {
+                    Interlocked.Increment(ref failed);
+                }
+            }
+        })));
+        var elapsed = clock.Elapsed.TotalSeconds;
+        var sorted = latencies.Order().ToArray();
+        return new Measurement(succeeded / elapsed, PgBench.Percentile(sorted, 0.5), PgBench.Percentile(sorted, 0.99), succeeded, failed);
+    }
+
+    private async Task CreateProductAsync(string sku, int stock)
+    {
+        var result = await Grains.GetGrain<IProductGrain>(sku).Create(new CreateProduct("Benchmark product", "Created by bench", 49.90m, "USD", stock));
+        if (!result.IsSuccess)
+        {
+            throw new InvalidOperationException($"Creating {sku}: {result.Error}");
+        }
+    }
+
+    private async Task<Node> StartSiloAsync(string name)
+    {
+        var silo = Start(name, SiloEnvironment(), Repository.Binary("Silo", "OrderActors.Silo.dll"));
+        var ready = await silo.WaitReadyAsync("/health/ready", StartTimeout);
+        report.StartToReadySeconds.Add(ready.TotalSeconds);
+        Say($"{name} ready {ready.TotalSeconds:0.00} s after its process started");
+        return silo;
+    }
+
+    private Node Start(string name, IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    {
+        var node = Node.Start(name, LogDirectory, environment, arguments);
+        nodes.Add(node);
+        return node;
+    }
+
+    private Dictionary<string, string> SiloEnvironment() => new()
+    {
+        ["ConnectionStrings__Postgres"] = settings.Postgres,
+        ["ConnectionStrings__Redis"] = settings.Redis,
+        ["Orleans__ClusterId"] = id,
+        ["Orleans__ServiceId"] = id,
+        ["Orleans__SiloPort"] = Node.FreePort().ToString(),
+        ["Orleans__GatewayPort"] = Node.FreePort().ToString(),
+        ["DOTNET_ENVIRONMENT"] = "Production",
+    };
+
+    private Dictionary<string, string> GatewayEnvironment()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Redis"] = settings.Redis,
+            ["Orleans__ClusterId"] = id,
+            ["Orleans__ServiceId"] = id,
+            ["DOTNET_ENVIRONMENT"] = "Production",
+        };
+        foreach (var (key, value) in settings.GatewayEnvironment)
+        {
+            environment[key] = value;
+        }
+
+        return environment;
+    }
+
+    private async Task<IHost> ConnectClientAsync()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.UseOrleansClient(orleans =>
+        {
+            orleans.Configure<ClusterOptions>(options => (options.ClusterId, options.ServiceId) = (id, id));
+            orleans.UseRedisClustering(options => options.ConfigurationOptions = ConfigurationOptions.Parse(settings.Redis));
+        });
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
+
+    private HttpClient NewHttpClient(Uri gateway)
+    {
+        var handler = new SocketsHttpHandler { MaxConnectionsPerServer = settings.Concurrency };
+        var client = new HttpClient(handler) { BaseAddress = gateway, Timeout = TimeSpan.FromSeconds(30) };
+        if (settings.Token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", settings.Token);
+        }
+
+        return client;
+    }
+
+    private async Task<string> LuaAsync(string name, string script)
+    {
+        var path = Path.Combine(LogDirectory, name + ".lua");
+        await File.WriteAllTextAsync(path, script);
+        return path;
+    }
+
+    private const string CartPrefix = "bench-cart-";
+
+    private static string CartId(long i) => CartPrefix + i;
+
+    private static void Say(string message) => Console.WriteLine($"bench: {message}");
+
+    public async ValueTask DisposeAsync()
+    {
+        http?.Dispose();
+        if (client is not null)
+        {
+            await client.StopAsync();
+            client.Dispose();
+        }
+
+        // Gateway and hello first, then the silos, as an operator would stop them.
+        foreach (var node in Enumerable.Reverse(nodes))
+        {
+            await node.DisposeAsync();
+        }
+
+        await database.DeleteServiceAsync(id);
+    }
+}

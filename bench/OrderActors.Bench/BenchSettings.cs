@@ -1,0 +1,86 @@
+using Npgsql;
+
+namespace OrderActors.Bench;
+
+/// <summary>What one benchmark run uses, read from the environment (see bench/run.sh) and the command line.</summary>
+public sealed record BenchSettings(
+    string Postgres,
+    string Redis,
+    int Seconds,
+    int Concurrency,
+    int Carts,
+    string? Token,
+    IReadOnlyDictionary<string, string> GatewayEnvironment,
+    string OutputDirectory)
+{
+    /// <summary>
+    /// Environment: ConnectionStrings__Postgres and ConnectionStrings__Redis (required), BENCH_DATABASE
+    /// (default orderactors_bench, created when missing), BENCH_SECONDS (10), BENCH_CONCURRENCY (32),
+    /// BENCH_CARTS (100000), BENCH_TOKEN (sent as a bearer token on every HTTP request), BENCH_OUTPUT
+    /// (default docs/benchmarks). Arguments: <c>--gateway-env KEY=VALUE</c>, repeatable, set only on the gateway.
+    /// </summary>
+    public static BenchSettings FromEnvironment(string[] args)
+    {
+        var postgres = new NpgsqlConnectionStringBuilder(Required("ConnectionStrings__Postgres"))
+        {
+            Database = Optional("BENCH_DATABASE") ?? "orderactors_bench",
+        };
+        var gateway = new Dictionary<string, string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--gateway-env" && i + 1 < args.Length && args[i + 1].Split('=', 2) is [var key, var value])
+            {
+                gateway[key] = value;
+                i++;
+            }
+            else
+            {
+                throw new ArgumentException($"Unknown argument '{args[i]}'; expected --gateway-env KEY=VALUE.");
+            }
+        }
+
+        return new BenchSettings(
+            postgres.ConnectionString,
+            Required("ConnectionStrings__Redis"),
+            Number("BENCH_SECONDS", 10),
+            Number("BENCH_CONCURRENCY", 32),
+            Number("BENCH_CARTS", 100_000),
+            Optional("BENCH_TOKEN"),
+            gateway,
+            Optional("BENCH_OUTPUT") ?? Path.Combine(Repository.Root, "docs", "benchmarks"));
+    }
+
+    private static string? Optional(string name) =>
+        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
+
+    private static string Required(string name) =>
+        Optional(name) ?? throw new InvalidOperationException($"{name} is required.");
+
+    private static int Number(string name, int fallback) =>
+        Optional(name) is { } value ? int.Parse(value) : fallback;
+}
+
+/// <summary>Where the built silo and gateway live: the same configuration as this bench build.</summary>
+public static class Repository
+{
+    public static string Root { get; } = FindRoot();
+
+    public static string Configuration { get; } =
+        new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
+
+    public static string Binary(string project, string assembly) =>
+        Path.Combine(Root, "src", project, "bin", Configuration, "net10.0", assembly);
+
+    private static string FindRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "OrderActors.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("OrderActors.sln not found above " + AppContext.BaseDirectory);
+    }
+}

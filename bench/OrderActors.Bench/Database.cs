@@ -1,0 +1,119 @@
+using System.Text.Json;
+using Npgsql;
+
+namespace OrderActors.Bench;
+
+/// <summary>The bench's own PostgreSQL database: creating it, reading stored grain state, counting writes, the lock design's tables.</summary>
+public sealed class Database(string connectionString)
+{
+    public string ConnectionString => connectionString;
+
+    public async Task EnsureExistsAsync()
+    {
+        var target = new NpgsqlConnectionStringBuilder(connectionString);
+        var admin = new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres" };
+        await using var connection = new NpgsqlConnection(admin.ConnectionString);
+        await connection.OpenAsync();
+        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = @name", connection);
+        exists.Parameters.AddWithValue("name", target.Database!);
+        if (await exists.ExecuteScalarAsync() is null)
+        {
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{target.Database}\"", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+    }
+
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async Task<long> ScalarAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return Convert.ToInt64(await command.ExecuteScalarAsync() ?? 0L);
+    }
+
+    /// <summary>The stored JSON state of one string-keyed grain, as PostgreSQL holds it now.</summary>
+    public async Task<JsonElement> StoredStateAsync(string serviceId, string grainType, string key)
+    {
+        var (payload, _) = await StoredRowAsync(serviceId, grainType, key);
+        return JsonDocument.Parse(payload).RootElement.Clone();
+    }
+
+    /// <summary>The row version counts the writes of a grain's state: one per insert or update.</summary>
+    public async Task<long> StoredVersionAsync(string serviceId, string grainType, string key) =>
+        (await StoredRowAsync(serviceId, grainType, key)).Version;
+
+    /// <summary>Every storage write of a service so far (rows are never deleted on the paths measured).</summary>
+    public Task<long> StorageWritesAsync(string serviceId) =>
+        ScalarAsync("SELECT coalesce(sum(Version), 0) FROM OrleansStorage WHERE ServiceId = @service", ("service", serviceId));
+
+    /// <summary>Rows inserted, updated and deleted in a table since the statistics were reset (flushed within ~10 s).</summary>
+    public Task<long> TableWritesAsync(string table) =>
+        ScalarAsync("SELECT n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_user_tables WHERE relname = @table", ("table", table));
+
+    public async Task<byte[]> AnyPayloadAsync(string serviceId, string grainType)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT PayloadBinary FROM OrleansStorage WHERE ServiceId = @service AND GrainTypeString = @type AND PayloadBinary IS NOT NULL LIMIT 1",
+            connection);
+        command.Parameters.AddWithValue("service", serviceId);
+        command.Parameters.AddWithValue("type", grainType);
+        return (byte[])(await command.ExecuteScalarAsync() ?? throw new InvalidOperationException($"No stored {grainType} state."));
+    }
+
+    public async Task<string> QueryTextAsync(string key)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT QueryText FROM OrleansQuery WHERE QueryKey = @key", connection);
+        command.Parameters.AddWithValue("key", key);
+        return (string)(await command.ExecuteScalarAsync() ?? throw new InvalidOperationException($"No query {key}."));
+    }
+
+    /// <summary>Forgets what a run stored, so the bench database does not grow run after run.</summary>
+    public async Task DeleteServiceAsync(string serviceId)
+    {
+        await using var connection = await OpenAsync();
+        foreach (var table in new[] { "OrleansStorage", "OrleansReminders" })
+        {
+            await using var command = new NpgsqlCommand($"DELETE FROM {table} WHERE ServiceId LIKE @service", connection);
+            command.Parameters.AddWithValue("service", serviceId + "%");
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+
+    private async Task<(byte[] Payload, long Version)> StoredRowAsync(string serviceId, string grainType, string key)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT PayloadBinary, Version FROM OrleansStorage WHERE ServiceId = @service AND GrainTypeString = @type AND GrainIdExtensionString = @key",
+            connection);
+        command.Parameters.AddWithValue("service", serviceId);
+        command.Parameters.AddWithValue("type", grainType);
+        command.Parameters.AddWithValue("key", key);
+        await using var reader = await command.ExecuteReaderAsync();
+        if (!await reader.ReadAsync())
+        {
+            throw new InvalidOperationException($"No stored {grainType} '{key}' for service {serviceId}.");
+        }
+
+        return ((byte[])reader[0], reader.GetInt32(1));
+    }
+
+    private async Task<NpgsqlConnection> OpenAsync()
+    {
+        var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+}

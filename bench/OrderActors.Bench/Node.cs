@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace OrderActors.Bench;
+
+/// <summary>A silo, gateway or hello server started by the bench as its own process, its output kept in a log file.</summary>
+public sealed class Node : IAsyncDisposable
+{
+    private static readonly HttpClient Probe = new() { Timeout = TimeSpan.FromSeconds(2) };
+    private readonly Process process;
+    private readonly Stopwatch sinceStart;
+
+    private Node(string name, Process process, Uri address)
+    {
+        Name = name;
+        this.process = process;
+        Address = address;
+        sinceStart = Stopwatch.StartNew();
+    }
+
+    public string Name { get; }
+
+    /// <summary>Its HTTP address (health checks, API or hello world).</summary>
+    public Uri Address { get; }
+
+    public static Node Start(string name, string logDirectory, IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    {
+        var port = FreePort();
+        var info = new ProcessStartInfo("dotnet", [.. arguments, "--urls", $"http://127.0.0.1:{port}"])
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(arguments[0])!,
+        };
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        var log = new StreamWriter(Path.Combine(logDirectory, name + ".log")) { AutoFlush = true };
+        var process = new Process { StartInfo = info };
+        process.OutputDataReceived += (_, e) => Write(log, e.Data);
+        process.ErrorDataReceived += (_, e) => Write(log, e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return new Node(name, process, new Uri($"http://127.0.0.1:{port}"));
+    }
+
+    /// <summary>Waits for a 200 from <paramref name="path"/>; returns the time from process start to that answer.</summary>
+    public async Task<TimeSpan> WaitReadyAsync(string path, TimeSpan timeout)
+    {
+        while (sinceStart.Elapsed < timeout && !process.HasExited)
+        {
+            try
+            {
+                using var response = await Probe.GetAsync(new Uri(Address, path));
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return sinceStart.Elapsed;
+                }
+            }
+            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"{Name} was not ready at {path} within {timeout.TotalSeconds:0} s (exited: {process.HasExited}).");
+    }
+
+    /// <summary>Resident memory of the process in MiB, from /proc.</summary>
+    public double ResidentMiB()
+    {
+        var line = File.ReadLines($"/proc/{process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
+    }
+
+    /// <summary>SIGTERM, as an operator's shutdown; SIGKILL if it has not stopped within 30 s.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited)
+        {
+            using (var term = Process.Start("kill", ["-TERM", process.Id.ToString()]))
+            {
+                await term.WaitForExitAsync();
+            }
+
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try
+            {
+                await process.WaitForExitAsync(patience.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
+        process.Dispose();
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static void Write(StreamWriter log, string? line)
+    {
+        if (line is not null)
+        {
+            lock (log)
+            {
+                log.WriteLine(line);
+            }
+        }
+    }
+}

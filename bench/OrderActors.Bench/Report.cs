@@ -1,0 +1,139 @@
+using System.Globalization;
+using System.Text.Json;
+using ScottPlot;
+
+namespace OrderActors.Bench;
+
+/// <summary>The figures of one run: printed as a table, written as JSON and drawn as a PNG chart of the ratios.</summary>
+public sealed class Report
+{
+    public sealed record Figure(
+        string Id, string Name, string Unit, Measurement Actors, Measurement Baseline, double Ratio, double? Target, bool? Met, string Notes);
+
+    public sealed record HotProductCheck(long Reservations, long StorageWrites, int StoredReservations, long Oversold, long LockSold, long LockOversold);
+
+    public sealed record FlashSaleCheck(long Orders, long FailedOrders, double StorageWritesPerOrder, double ReminderWritesPerOrder, long Oversold, long LockOversold);
+
+    public string RunId { get; private set; } = "";
+
+    public DateTimeOffset Started { get; private set; }
+
+    public DateTimeOffset Finished { get; private set; }
+
+    public Dictionary<string, string> Machine { get; } = [];
+
+    public Dictionary<string, object> Settings { get; } = [];
+
+    public List<Figure> Figures { get; } = [];
+
+    public List<double> StartToReadySeconds { get; } = [];
+
+    public double MemoryIdleMiB { get; set; }
+
+    public double MemoryCartsMiB { get; set; }
+
+    public int CartsActivated { get; set; }
+
+    public double CartsSeconds { get; set; }
+
+    public HotProductCheck? HotProduct { get; set; }
+
+    public FlashSaleCheck? FlashSale { get; set; }
+
+    public void Begin(string runId, BenchSettings settings)
+    {
+        RunId = runId;
+        Started = DateTimeOffset.UtcNow;
+        Machine["cores"] = Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture);
+        Machine["cpu"] = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
+        Machine["memory"] = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal", StringComparison.Ordinal)).Split(':', 2)[1].Trim();
+        Machine["loadAverageAtStart"] = File.ReadAllText("/proc/loadavg").Trim();
+        Settings["seconds"] = settings.Seconds;
+        Settings["concurrency"] = settings.Concurrency;
+        Settings["carts"] = settings.Carts;
+        Settings["bearerToken"] = settings.Token is not null;
+        Settings["gatewayEnvironment"] = settings.GatewayEnvironment;
+    }
+
+    public void End()
+    {
+        Finished = DateTimeOffset.UtcNow;
+        Machine["loadAverageAtEnd"] = File.ReadAllText("/proc/loadavg").Trim();
+    }
+
+    public void Add(string id, string name, string unit, Measurement actors, Measurement baseline, double? target, string notes)
+    {
+        var ratio = baseline.PerSecond > 0 ? actors.PerSecond / baseline.PerSecond : double.NaN;
+        var figure = new Figure(id, name, unit, actors, baseline, Math.Round(ratio, 3), target, target is { } t ? ratio >= t : null, notes);
+        Figures.Add(figure);
+        Console.WriteLine($"bench: {id} {actors.PerSecond:0} ÷ {baseline.PerSecond:0} {unit} = {ratio:0.00}  ({notes})");
+    }
+
+    public async Task WriteAsync(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        Console.WriteLine();
+        Console.WriteLine(Table());
+        var json = JsonSerializer.Serialize(this, new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            WriteIndented = true,
+            NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        });
+        await File.WriteAllTextAsync(Path.Combine(directory, "results.json"), json + "\n");
+        Chart(Path.Combine(directory, "ratios.png"));
+        Console.WriteLine($"bench: wrote {Path.Combine(directory, "results.json")} and ratios.png");
+    }
+
+    /// <summary>The figures as a Markdown table, ready to paste into docs/benchmarks.md.</summary>
+    public string Table()
+    {
+        var lines = new List<string>
+        {
+            "| figure | OrderActors | baseline | ratio | target | met |",
+            "|---|---|---|---|---|---|",
+        };
+        foreach (var f in Figures)
+        {
+            lines.Add($"| {f.Id} {f.Name} | {Side(f.Actors, f.Unit)} | {Side(f.Baseline, f.Unit)} | **{f.Ratio:0.00}** | " +
+                $"{(f.Target is { } t ? "≥ " + t.ToString(CultureInfo.InvariantCulture) : "—")} | {(f.Met is { } m ? (m ? "yes" : "no") : "—")} |");
+        }
+
+        var ready = string.Join(", ", StartToReadySeconds.Select(s => s.ToString("0.00", CultureInfo.InvariantCulture) + " s"));
+        lines.Add($"| silo start to ready | {ready} | | | < 5 s | {(StartToReadySeconds.All(s => s < 5) ? "yes" : "no")} |");
+        lines.Add($"| silo memory idle | {MemoryIdleMiB:0} MiB | | | | |");
+        lines.Add($"| silo memory, {CartsActivated:N0} active carts | {MemoryCartsMiB:0} MiB | | | | |");
+        return string.Join('\n', lines);
+    }
+
+    private static string Side(Measurement m, string unit) =>
+        $"{m.PerSecond:0} {unit}, p50 {m.P50Ms:0.0} ms, p99 {m.P99Ms:0.0} ms{(m.Errors > 0 ? $", {m.Errors} errors" : "")}";
+
+    private void Chart(string path)
+    {
+        var plot = new Plot();
+        var bars = Figures.Select((f, i) => new Bar
+        {
+            Position = i,
+            Value = double.IsNaN(f.Ratio) ? 0 : f.Ratio,
+            Label = f.Ratio.ToString("0.00", CultureInfo.InvariantCulture),
+            FillColor = f.Met switch { true => Colors.SeaGreen, false => Colors.IndianRed, _ => Colors.SteelBlue },
+        }).ToArray();
+        plot.Add.Bars(bars);
+        foreach (var (f, i) in Figures.Select((f, i) => (f, i)))
+        {
+            if (f.Target is { } target)
+            {
+                var line = plot.Add.Line(i - 0.45, target, i + 0.45, target);
+                line.LineWidth = 3;
+                line.LineColor = Colors.Black;
+                line.LinePattern = LinePattern.Dashed;
+            }
+        }
+
+        plot.Axes.Bottom.SetTicks([.. Figures.Select((_, i) => (double)i)], [.. Figures.Select(f => f.Id)]);
+        plot.Axes.Margins(bottom: 0);
+        plot.Title($"OrderActors ÷ baseline, one run ({Machine["cores"]} cores); dashed: target");
+        plot.YLabel("ratio");
+        plot.SavePng(path, 800, 450);
+    }
+}

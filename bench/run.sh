@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Benchmarks OrderActors against its ceilings (docs/benchmarks.md): builds Release, starts its own silos, gateway
+# and hello-world server on loopback ports it picks, runs every scenario for BENCH_SECONDS (default 10) at
+# BENCH_CONCURRENCY (default 32), prints the table and writes docs/benchmarks/results.json and ratios.png.
+# PostgreSQL and Redis: ConnectionStrings__Postgres / ConnectionStrings__Redis when both are set, otherwise local
+# ones started with scripts/infra.sh. The bench uses its own database (BENCH_DATABASE, default orderactors_bench).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+say() { echo "bench: $*"; }
+
+# The gateway's environment for the run, in one place: a rate limit high enough never to throttle the load.
+gateway_env=(
+  RateLimiting__TokenLimit=100000000
+  RateLimiting__TokensPerPeriod=100000000
+  RateLimiting__ReplenishmentPeriod=00:00:01
+)
+# Tokens: a signing key that lives only for this run (every process inherits it), and an admin token minted with
+# it, sent as "Authorization: Bearer <token>" on every HTTP request (BENCH_TOKEN, unless already set).
+Auth__SigningKey=$(head -c 48 /dev/urandom | base64 | tr -d '\n')
+export Auth__SigningKey
+
+for tool in wrk /usr/lib/postgresql/15/bin/pgbench; do
+  command -v "$tool" >/dev/null && continue
+  package=$([[ $tool == wrk ]] && echo wrk || echo postgresql-client-15)
+  if [[ $EUID -ne 0 ]]; then
+    say "$tool is missing; install it as root: apt-get update && apt-get install -y $package"
+    exit 1
+  fi
+  say "installing $package with apt-get"
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$package"
+done
+
+if [[ -z ${ConnectionStrings__Postgres:-} || -z ${ConnectionStrings__Redis:-} ]]; then
+  say "starting local PostgreSQL and Redis (scripts/infra.sh up)"
+  scripts/infra.sh up
+  eval "$(scripts/infra.sh env)"
+fi
+
+say "building OrderActors.sln (Release)"
+dotnet build OrderActors.sln -c Release -nologo -v quiet
+
+export BENCH_TOKEN=${BENCH_TOKEN:-$(dotnet src/Gateway/bin/Release/net10.0/OrderActors.Gateway.dll token --sub bench --role admin)}
+
+args=()
+for setting in "${gateway_env[@]}"; do args+=(--gateway-env "$setting"); done
+say "running the scenarios (about 4-6 minutes)"
+dotnet bench/OrderActors.Bench/bin/Release/net10.0/OrderActors.Bench.dll "${args[@]}"
