@@ -18,10 +18,8 @@ public sealed class CartExpiryTests
         await cluster.StartSiloAsync();
         await cluster.StartGatewayAsync();
         var api = cluster.Api;
-        var sku = Http.NewKey("sku");
-        var customer = Http.NewKey("customer");
-        await api.Call(HttpMethod.Post, "/api/products", new { sku, name = "Lamp", description = "", price = 5m, stock = 4 }).Expect(HttpStatusCode.Created);
-        await api.Call(HttpMethod.Put, $"/api/carts/{customer}/items/{sku}", new { quantity = 2 }).Expect(HttpStatusCode.OK);
+        var sku = await api.CreateProduct(stock: 4);
+        var customer = await api.FillCart(sku, quantity: 2);
         Assert.Equal(1, await CartRows(cluster.ServiceId, customer));
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);

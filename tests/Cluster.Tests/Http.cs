@@ -29,6 +29,22 @@ internal static class Http
     public static Task<(HttpStatusCode Status, JsonNode? Body)> Pay(this HttpClient client, string orderId, decimal amount, string? idempotencyKey = null) =>
         client.Call(HttpMethod.Post, $"/api/orders/{orderId}/pay", new { amount }, idempotencyKey ?? Guid.NewGuid().ToString());
 
+    /// <summary>Creates a product with a fresh SKU and returns the SKU.</summary>
+    public static async Task<string> CreateProduct(this HttpClient client, int stock, decimal price = 5m)
+    {
+        var sku = NewKey("sku");
+        await client.Call(HttpMethod.Post, "/api/products", new { sku, name = "Lamp", description = "", price, stock }).Expect(HttpStatusCode.Created);
+        return sku;
+    }
+
+    /// <summary>Puts <paramref name="quantity"/> of <paramref name="sku"/> in a fresh customer's cart and returns the customer id.</summary>
+    public static async Task<string> FillCart(this HttpClient client, string sku, int quantity)
+    {
+        var customer = NewKey("customer");
+        await client.Call(HttpMethod.Put, $"/api/carts/{customer}/items/{sku}", new { quantity }).Expect(HttpStatusCode.OK);
+        return customer;
+    }
+
     public static async Task<JsonNode> Expect(this Task<(HttpStatusCode Status, JsonNode? Body)> call, HttpStatusCode expected)
     {
         var (status, body) = await call;

@@ -16,10 +16,8 @@ public sealed class ReminderTests
         await cluster.StartSiloAsync();
         await cluster.StartGatewayAsync();
         var api = cluster.Api;
-        var sku = Http.NewKey("sku");
-        var customer = Http.NewKey("customer");
-        await api.Call(HttpMethod.Post, "/api/products", new { sku, name = "Lamp", description = "", price = 5m, stock = 4 }).Expect(HttpStatusCode.Created);
-        await api.Call(HttpMethod.Put, $"/api/carts/{customer}/items/{sku}", new { quantity = 3 }).Expect(HttpStatusCode.OK);
+        var sku = await api.CreateProduct(stock: 4);
+        var customer = await api.FillCart(sku, quantity: 3);
         var order = (string)(await api.Checkout(customer).Expect(HttpStatusCode.Created))["orderId"]!;
 
         await cluster.StopAllAsync();
