@@ -168,12 +168,12 @@ public sealed class BenchRun(BenchSettings settings) : IAsyncDisposable
         var script = await LuaAsync("put", $$"""
             local n = 0
             function setup(thread) thread:set("seed", math.random(1000000)) end
-            function init(args) math.randomseed(os.time() + seed) end
+            -- Headers go into wrk.headers: a table passed to wrk.format would replace them, token included.
+            function init(args) math.randomseed(os.time() + seed); wrk.headers["Content-Type"] = "application/json" end
             function request()
               n = n + 1
               local cart = math.random({{first}}, {{report.CartsActivated - 1}})
-              return wrk.format("PUT", "/api/carts/{{CartPrefix}}" .. cart .. "/items/{{FlashSku}}",
-                { ["Content-Type"] = "application/json" }, '{"quantity":' .. (n % 9 + 1) .. '}')
+              return wrk.format("PUT", "/api/carts/{{CartPrefix}}" .. cart .. "/items/{{FlashSku}}", nil, '{"quantity":' .. (n % 9 + 1) .. '}')
             end
             """);
         await Wrk.RunAsync(gateway.Address, settings.Concurrency, 2, settings.Token, script);
@@ -316,15 +316,14 @@ public sealed class BenchRun(BenchSettings settings) : IAsyncDisposable
 
         var script = await LuaAsync(prefix, $$"""
             function setup(thread) thread:set("seed", math.random(1000000)) end
-            function init(args) math.randomseed(os.time() + seed) end
+            function init(args) math.randomseed(os.time() + seed); wrk.headers["Content-Type"] = "application/json" end
             function request()
               local r = math.random(100)
               local sku = "{{prefix}}-p" .. math.random(0, {{products - 1}})
               local cart = "/api/carts/{{prefix}}-c" .. math.random(0, {{carts - 1}})
               if r <= 60 then return wrk.format("GET", "/api/products/" .. sku) end
               if r <= 90 then
-                return wrk.format("PUT", cart .. "/items/" .. sku, { ["Content-Type"] = "application/json" },
-                  '{"quantity":' .. math.random(1, 9) .. '}')
+                return wrk.format("PUT", cart .. "/items/" .. sku, nil, '{"quantity":' .. math.random(1, 9) .. '}')
               end
               return wrk.format("GET", cart)
             end
