@@ -27,12 +27,11 @@ public static partial class Wrk
         arguments.Add(target.ToString());
         var output = await Tool.RunAsync("wrk", arguments);
         var errors = Long(NonSuccess(), output) + SocketErrors().Matches(output).Sum(m => long.Parse(m.Groups[1].Value));
-        return new Measurement(
-            double.Parse(RequestsPerSecond().Match(output).Groups[1].Value, CultureInfo.InvariantCulture),
-            Latency(output, "50%"),
-            Latency(output, "99%"),
-            long.Parse(Requests().Match(output).Groups[1].Value),
-            errors);
+        var count = long.Parse(Requests().Match(output).Groups[1].Value);
+        var perSecond = double.Parse(RequestsPerSecond().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);
+        // Only answered requests count: a fast error must never raise a throughput figure.
+        var succeededPerSecond = count == 0 ? 0 : perSecond * Math.Max(0, count - errors) / count;
+        return new Measurement(succeededPerSecond, Latency(output, "50%"), Latency(output, "99%"), count, errors);
     }
 
     private static double Latency(string output, string percentile)
