@@ -12,7 +12,7 @@ public static class DashboardAuthentication
 {
     public const string Path = "/dashboard";
 
-    public const string CookieName = "orderactors-dashboard";
+    private const string CookieName = "orderactors-dashboard";
 
     private const string HandoffParameter = "access_token";
 
@@ -26,7 +26,7 @@ public static class DashboardAuthentication
 
     /// <summary>
     /// Trades an admin's handoff token for the dashboard cookie and redirects to the same URL without it, so the token
-    /// leaves the address bar and history. Runs after authorization: a token that is not an admin's never gets this far.
+    /// leaves the address bar and history. Any other token gets no cookie: the dashboard's own 401 or 403 answers it.
     /// </summary>
     public static IApplicationBuilder UseDashboardSignIn(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
