@@ -88,13 +88,15 @@ until curl -fsS -o /dev/null --max-time 2 http://127.0.0.1:8080/health/ready 2>/
   sleep 1
 done
 
-say "minting a development admin token (signed with the Development key in appsettings.Development.json)"
+say "minting a development admin token (signed with the Development key the gateway and silos share)"
 token=$(cd "$gateway_bin" && dotnet OrderActors.Gateway.dll token --sub admin --role admin --hours 12)
 
 cat <<EOF
 run: OrderActors is up.
   API:        http://127.0.0.1:8080   (docs: http://127.0.0.1:8080/docs)
-  Dashboards: http://127.0.0.1:8081/dashboard   http://127.0.0.1:8082/dashboard
+  Dashboards (admins; each URL signs the browser in and drops the token from the address bar):
+    http://127.0.0.1:8081/dashboard/?access_token=$token
+    http://127.0.0.1:8082/dashboard/?access_token=$token
   Metrics:    http://127.0.0.1:8080/metrics   http://127.0.0.1:8081/metrics   http://127.0.0.1:8082/metrics
   Logs:       $logs/{silo1,silo2,gateway}.log
   Admin token (12 h), for another shell:

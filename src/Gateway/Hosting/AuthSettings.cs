@@ -4,7 +4,7 @@ using Microsoft.IdentityModel.Tokens;
 namespace OrderActors.Gateway.Hosting;
 
 /// <summary>
-/// Who issues the tokens the gateway accepts, bound from the <c>Auth</c> configuration section: a real OIDC issuer
+/// Who issues the tokens the gateway and the silos' dashboards accept, bound from the <c>Auth</c> configuration section: a real OIDC issuer
 /// (<see cref="Authority"/>), or in development a symmetric <see cref="SigningKey"/> that <c>token</c> mints with.
 /// </summary>
 public sealed class AuthSettings

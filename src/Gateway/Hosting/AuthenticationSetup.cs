@@ -5,7 +5,7 @@ namespace OrderActors.Gateway.Hosting;
 /// <summary>The authorization policies endpoints name.</summary>
 public static class Policies
 {
-    /// <summary>Role <c>admin</c>: catalog and stock writes, shipping, any cart or order, /api/admin.</summary>
+    /// <summary>Role <c>admin</c>: catalog and stock writes, shipping, any cart or order, /api/admin, every silo's dashboard.</summary>
     public const string Admin = "admin";
 
     /// <summary>Any signed-in caller with a subject: a customer, whose <c>sub</c> is the customer id.</summary>
@@ -16,7 +16,7 @@ public static class Policies
     public const string SubjectClaim = "sub";
 }
 
-/// <summary>JWT bearer authentication and the <see cref="Policies"/>.</summary>
+/// <summary>JWT bearer authentication and the <see cref="Policies"/>; silos compile this file too, for their dashboards.</summary>
 public static class AuthenticationSetup
 {
     public static IHostApplicationBuilder AddGatewayAuthentication(this IHostApplicationBuilder builder)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using OrderActors.Gateway.Hosting;
 using OrderActors.Grains;
 using OrderActors.Grains.Orders;
 using OrderActors.Grains.ReadModel;
@@ -11,7 +12,10 @@ using StackExchange.Redis;
 
 namespace OrderActors.Silo.Hosting;
 
-/// <summary>Everything a silo process needs: schema, clustering, storage, reminders, dashboard, health, logging, metrics.</summary>
+/// <summary>
+/// Everything a silo process needs: schema, clustering, storage, reminders, the dashboard behind the admin role,
+/// health, logging, metrics.
+/// </summary>
 public static class SiloHostingExtensions
 {
     public const string PostgresInvariant = "Npgsql";
@@ -38,6 +42,7 @@ public static class SiloHostingExtensions
         builder.Services.AddHealthChecks()
             .AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"])
             .AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
+        builder.AddDashboardAuthentication();
 
         builder.UseOrleans(silo =>
         {
@@ -76,9 +81,13 @@ public static class SiloHostingExtensions
         return builder;
     }
 
+    /// <summary>The dashboard for admins only; health and metrics stay open to probes and scrapers.</summary>
     public static WebApplication MapOrderActorsSilo(this WebApplication app)
     {
-        app.MapOrleansDashboard(routePrefix: "/dashboard");
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseDashboardSignIn();
+        app.MapOrleansDashboard(routePrefix: DashboardAuthentication.Path).RequireAuthorization(Policies.Admin);
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
         app.MapOrderActorsMetrics();
