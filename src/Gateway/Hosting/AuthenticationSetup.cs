@@ -19,7 +19,7 @@ public static class Policies
 /// <summary>JWT bearer authentication and the <see cref="Policies"/>; silos compile this file too, for their dashboards.</summary>
 public static class AuthenticationSetup
 {
-    public static IHostApplicationBuilder AddGatewayAuthentication(this IHostApplicationBuilder builder)
+    public static IHostApplicationBuilder AddOrderActorsAuthentication(this IHostApplicationBuilder builder)
     {
         var settings = AuthSettings.From(builder.Configuration);
         var signingKey = settings.UsesAuthority ? null : settings.SymmetricKey(); // fail at start, not at the first request

@@ -47,7 +47,7 @@ public static class GatewayHostingExtensions
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
-        builder.AddGatewayAuthentication();
+        builder.AddOrderActorsAuthentication();
         builder.AddGatewayRateLimiting();
         builder.AddGatewayApiDocs();
         return builder;

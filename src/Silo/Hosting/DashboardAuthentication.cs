@@ -18,7 +18,7 @@ public static class DashboardAuthentication
 
     public static IHostApplicationBuilder AddDashboardAuthentication(this IHostApplicationBuilder builder)
     {
-        builder.AddGatewayAuthentication();
+        builder.AddOrderActorsAuthentication();
         builder.Services.Configure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, options =>
             options.Events = new JwtBearerEvents { OnMessageReceived = ReadDashboardToken });
         return builder;
