@@ -60,7 +60,8 @@ start() {
   local name=$1 dir=$2 dll=$3 url=$4
   shift 4
   say "starting $name on $url (log: .data/logs/$name.log)"
-  (cd "$dir" && exec env "$@" dotnet "$dll" --urls "$url") >"$logs/$name.log" 2>&1 </dev/null &
+  # Its own session: Ctrl-C reaches only this script, which then stops the processes in order (gateway first).
+  (cd "$dir" && exec setsid env "$@" dotnet "$dll" --urls "$url") >"$logs/$name.log" 2>&1 </dev/null &
   pids+=("$!")
   names+=("$name")
 }
