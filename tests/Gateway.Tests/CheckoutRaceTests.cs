@@ -51,6 +51,22 @@ public sealed class CheckoutRaceTests(GatewayFixture fixture) : IClassFixture<Ga
     }
 
     [Fact]
+    public async Task Repeats_of_one_key_through_two_gateways_create_one_order()
+    {
+        await using var secondGateway = fixture.Gateway.WithWebHostBuilder(_ => { });
+        using var second = GatewayFixture.WithToken(secondGateway.CreateClient(), GatewayFixture.Token("admin", "admin"));
+        var sku = await Client.CreateProduct(price: 5m, stock: 100);
+        var customer = Api.NewKey("customer");
+        await Client.Put($"/api/carts/{customer}/items/{sku}", new { quantity = 2 });
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => (i % 2 == 0 ? Client : second).Checkout(customer, "two-gateways")));
+
+        Assert.All(results, r => Assert.Equal(HttpStatusCode.Created, r.Status));
+        Assert.Single(results.Select(r => r.Body!.ToJsonString()).Distinct());
+        Assert.Equal(2, (int)(await Client.Get($"/api/products/{sku}")).Body!["reserved"]!);
+    }
+
+    [Fact]
     public async Task Checkout_and_payment_without_an_idempotency_key_are_400()
     {
         var sku = await Client.CreateProduct(price: 5m, stock: 100);
