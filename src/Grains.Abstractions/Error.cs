@@ -16,6 +16,9 @@ public enum ErrorKind
 
     /// <summary>The request is well formed but its content is wrong for this entity (e.g. a payment amount).</summary>
     Unprocessable,
+
+    /// <summary>The entity is no longer at the version the caller made its change against.</summary>
+    PreconditionFailed,
 }
 
 /// <summary>A domain refusal the caller can act on, returned as a value rather than thrown.</summary>

@@ -9,13 +9,17 @@ public sealed record CreateProduct(
     [property: Id(3)] string Currency,
     [property: Id(4)] int Stock);
 
-/// <summary>New details and price for an existing catalog entry.</summary>
+/// <summary>
+/// New details and price for an existing catalog entry; with <see cref="AcceptedVersions"/>, only if the product's
+/// version is one of them (an HTTP <c>If-Match</c>), checked in the same turn as the update.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("orderactors.update-product")]
 public sealed record UpdateProduct(
     [property: Id(0)] string Name,
     [property: Id(1)] string Description,
     [property: Id(2)] decimal Price,
-    [property: Id(3)] string Currency);
+    [property: Id(3)] string Currency,
+    [property: Id(4)] IReadOnlyList<int>? AcceptedVersions = null);
 
 /// <summary>A product as callers see it; <see cref="Available"/> is what can still be reserved.</summary>
 [GenerateSerializer, Immutable, Alias("orderactors.product-view")]

@@ -71,6 +71,20 @@ public sealed class ProductGrainTests(StandardCluster fixture)
     }
 
     [Fact]
+    public async Task An_update_against_a_stale_version_is_refused_and_changes_nothing()
+    {
+        var product = NewProduct();
+        await product.Create(Widget());
+        await product.AdjustStock(1);
+
+        var stale = await product.Update(new UpdateProduct("Gadget", "", 1m, "USD", AcceptedVersions: [1]));
+        var current = await product.Update(new UpdateProduct("Gadget", "", 1m, "USD", AcceptedVersions: [2]));
+
+        Assert.Equal(ErrorKind.PreconditionFailed, stale.Error?.Kind);
+        Assert.Equal(("Gadget", 3), (current.Value!.Name, current.Value.Version));
+    }
+
+    [Fact]
     public async Task Stock_cannot_be_adjusted_below_what_is_reserved()
     {
         var product = NewProduct();

@@ -26,7 +26,7 @@ public static class ProductEndpoints
         products.MapGet("/{sku}", Get).WithName("GetProduct").WithSummary("Read a product, its stock and reservations")
             .AddEndpointFilter<ETagFilter>().Produces(StatusCodes.Status304NotModified).Refuses(400, 404);
         products.MapPut("/{sku}", Update).WithName("UpdateProduct").WithSummary("Replace name, description, price and currency; If-Match for a conditional update")
-            .RequirePolicy(Policies.Admin).AddEndpointFilter<ProductIfMatchFilter>().Refuses(400, 404, 412);
+            .RequirePolicy(Policies.Admin).Refuses(400, 404, 412);
         products.MapPost("/{sku}/stock", AdjustStock).WithName("AdjustStock").WithSummary("Add a positive or negative delta to the stock on hand")
             .RequirePolicy(Policies.Admin).Refuses(400, 404, 409);
         products.MapDelete("/{sku}", Deactivate).WithName("DeactivateProduct").WithSummary("Take a product out of sale")
@@ -58,15 +58,24 @@ public static class ProductEndpoints
     private static async Task<Results<Ok<ProductView>, ProblemHttpResult>> Get(string sku, IGrainFactory grains) =>
         (await grains.GetGrain<IProductGrain>(sku).Get()).ToOk();
 
-    private static async Task<Results<Ok<ProductView>, ProblemHttpResult>> Update(string sku, UpdateProductRequest request, IGrainFactory grains)
+    private static async Task<Results<Ok<ProductView>, ProblemHttpResult>> Update(
+        string sku, UpdateProductRequest request, HttpRequest http, IGrainFactory grains)
     {
         if (request.Price is not { } price)
         {
             return ResultHttp.Invalid("price", "is required");
         }
 
-        var command = new UpdateProduct(request.Name ?? "", request.Description ?? "", price, request.Currency ?? "USD");
-        return (await grains.GetGrain<IProductGrain>(sku).Update(command)).ToOk();
+        var product = grains.GetGrain<IProductGrain>(sku);
+        var command = new UpdateProduct(request.Name ?? "", request.Description ?? "", price, request.Currency ?? "USD", IfMatch.AcceptedVersions(http));
+        var result = await product.Update(command);
+        if (result.Error?.Kind == ErrorKind.PreconditionFailed && ETags.Of((await product.Get()).Value) is { } current)
+        {
+            // Tells the client which version to read, as a conditional request's 412 usually does.
+            http.HttpContext.Response.Headers.ETag = current.ToString();
+        }
+
+        return result.ToOk();
     }
 
     private static async Task<Results<Ok<ProductView>, ProblemHttpResult>> AdjustStock(string sku, StockRequest request, IGrainFactory grains) =>

@@ -41,36 +41,23 @@ public sealed class ETagFilter : IEndpointFilter
 }
 
 /// <summary>
-/// On a product update: with <c>If-Match</c>, updates only if the product still has that ETag, else 412.
-/// The check and the update are two grain calls, so an update landing between them is not caught.
+/// On a product update, <c>If-Match</c> becomes the versions the grain accepts, so the check and the update happen
+/// in one grain turn: no update can land between them. <c>*</c> (or no header) accepts any version.
 /// </summary>
-public sealed class ProductIfMatchFilter(IGrainFactory grains) : IEndpointFilter
+public static class IfMatch
 {
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    public static IReadOnlyList<int>? AcceptedVersions(HttpRequest request)
     {
-        var http = context.HttpContext;
-        var expected = http.Request.GetTypedHeaders().IfMatch;
-        if (expected.Count == 0)
+        var tags = request.GetTypedHeaders().IfMatch;
+        if (tags.Count == 0 || tags.Any(tag => tag.Equals(EntityTagHeaderValue.Any)))
         {
-            return await next(context);
+            return null;
         }
 
-        var current = await grains.GetGrain<IProductGrain>((string)http.Request.RouteValues["sku"]!).Get();
-        if (!current.IsSuccess)
-        {
-            return current.Error.ToProblem();
-        }
-
-        var etag = ETags.Of(current.Value)!;
-        if (expected.Any(tag => tag.Equals(EntityTagHeaderValue.Any) || tag.Compare(etag, useStrongComparison: true)))
-        {
-            return await next(context);
-        }
-
-        http.Response.Headers.ETag = etag.ToString();
-        return TypedResults.Problem(
-            statusCode: StatusCodes.Status412PreconditionFailed,
-            title: "The product has changed.",
-            detail: $"If-Match does not match the current ETag {etag}; read the product again and retry.");
+        // Strong comparison: a weak tag never matches, and neither does one that is not a product version.
+        return tags.Where(tag => !tag.IsWeak)
+            .Select(tag => int.TryParse(tag.Tag.AsSpan().Trim('"'), out var version) ? version : -1)
+            .Where(version => version >= 0)
+            .ToList();
     }
 }

@@ -23,6 +23,7 @@ public static class ResultHttp
             ErrorKind.Invalid => (StatusCodes.Status400BadRequest, "One or more fields are invalid."),
             ErrorKind.NotFound => (StatusCodes.Status404NotFound, "Not found."),
             ErrorKind.Conflict => (StatusCodes.Status409Conflict, "The request conflicts with the current state."),
+            ErrorKind.PreconditionFailed => (StatusCodes.Status412PreconditionFailed, "The product has changed."),
             _ => (StatusCodes.Status422UnprocessableEntity, "The request cannot be processed."),
         };
 

@@ -94,6 +94,12 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
             return await AfterDurable<ProductView>(Missing());
         }
 
+        if (command.AcceptedVersions is { } accepted && !accepted.Contains(Product.Version))
+        {
+            return await AfterDurable<ProductView>(new Error(ErrorKind.PreconditionFailed,
+                $"Product '{Sku}' is at version {Product.Version}; read it again and retry."));
+        }
+
         Product.Name = command.Name;
         Product.Description = command.Description;
         Product.Price = command.Price;
