@@ -114,7 +114,7 @@ public sealed class CartGrain(
             return Error.Invalid(IdempotencyKeys.Header, IdempotencyKeys.Rule);
         }
 
-        var lines = Cart.Lines.Select(l => new RequestedLine(l.Sku, l.Quantity)).ToList();
+        var lines = RequestedLines();
         if (Cart.Checkouts.TryGetValue(idempotencyKey, out var record))
         {
             // After a checkout the cart is empty, so an empty cart is a plain repeat; other content is a new request.
@@ -183,7 +183,7 @@ public sealed class CartGrain(
         if (placed.IsSuccess)
         {
             record.Outcome = CheckoutOutcome.Placed;
-            if (Cart.Lines.Select(l => new RequestedLine(l.Sku, l.Quantity)).SequenceEqual(record.Lines))
+            if (RequestedLines().SequenceEqual(record.Lines))
             {
                 Cart.Lines.Clear();
             }
@@ -197,6 +197,9 @@ public sealed class CartGrain(
         await Persist();
         return placed;
     }
+
+    /// <summary>The cart's content as a checkout sees it, and as its idempotency record remembers it.</summary>
+    private List<RequestedLine> RequestedLines() => Cart.Lines.Select(l => new RequestedLine(l.Sku, l.Quantity)).ToList();
 
     private Error? Refusal(ProductView product, bool isNewLine)
     {

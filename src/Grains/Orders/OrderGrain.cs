@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrderActors.Grains.Abstractions;
@@ -17,7 +16,8 @@ namespace OrderActors.Grains.Orders;
 public sealed class OrderGrain(
     [PersistentState("order", StorageNames.Orders)] IPersistentState<OrderState> state,
     IOptions<OrderOptions> options,
-    IReadModel readModel) : Grain, IOrderGrain, IRemindable
+    IReadModel readModel,
+    ILogger<OrderGrain> log) : Grain, IOrderGrain, IRemindable
 {
     public const string ReminderName = "order-deadline";
 
@@ -26,8 +26,6 @@ public sealed class OrderGrain(
     private OrderState Order => state.State;
 
     private OrderOptions Options => options.Value;
-
-    private ILogger Log => ServiceProvider.GetRequiredService<ILogger<OrderGrain>>();
 
     public async Task<Result<OrderView>> Place(PlaceOrder command)
     {
@@ -58,10 +56,10 @@ public sealed class OrderGrain(
     }
 
     public Task<Result<OrderView>> Get() =>
-        Task.FromResult<Result<OrderView>>(Exists ? View() : Missing());
+        Task.FromResult<Result<OrderView>>(Order.IsPlaced() ? View() : Missing());
 
     public Task<Result<OrderView>> GetAsPlaced() =>
-        Task.FromResult<Result<OrderView>>(Exists ? AsOf(OrderStatus.PendingPayment) : Missing());
+        Task.FromResult<Result<OrderView>>(Order.IsPlaced() ? AsOf(OrderStatus.PendingPayment) : Missing());
 
     public async Task<Result<OrderView>> Pay(decimal amount, string idempotencyKey)
     {
@@ -88,15 +86,15 @@ public sealed class OrderGrain(
             return Refuse("pay");
         }
 
-        if (amount != Total())
+        if (amount != Order.Total())
         {
-            return new Error(ErrorKind.Unprocessable, $"The amount {amount} does not match the order total {Total()} {Order.Currency}.");
+            return new Error(ErrorKind.Unprocessable, $"The amount {amount} does not match the order total {Order.Total()} {Order.Currency}.");
         }
 
         Order.PaymentKey = idempotencyKey;
         Order.PaidAmount = amount;
         await Transition(OrderStatus.Paid, StockAction.Commit, reason: null);
-        OrderEvents.Paid(Log, OrderId);
+        OrderEvents.Paid(log, OrderId);
         await Unremind();
         return View();
     }
@@ -187,7 +185,7 @@ public sealed class OrderGrain(
         var refusal = Refusal(reserved);
         if (refusal is not null)
         {
-            OrderEvents.Refused(Log, OrderId, refusal);
+            OrderEvents.Refused(log, OrderId, refusal);
             await Abandon();
             return refusal;
         }
@@ -202,7 +200,7 @@ public sealed class OrderGrain(
         Order.Status = OrderStatus.PendingPayment;
         Order.History.Add(new StatusChange(OrderStatus.PendingPayment, Order.CreatedAt, null));
         await Save();
-        OrderEvents.Placed(Log, OrderId, Order.CustomerId);
+        OrderEvents.Placed(log, OrderId, Order.CustomerId);
         return View();
     }
 
@@ -221,7 +219,7 @@ public sealed class OrderGrain(
     private async Task Expire()
     {
         await Transition(OrderStatus.Cancelled, StockAction.Release, "payment window expired");
-        OrderEvents.Expired(Log, OrderId);
+        OrderEvents.Expired(log, OrderId);
     }
 
     /// <summary>Persists the new status with its pending stock effect first, then applies the effect.</summary>
@@ -275,9 +273,9 @@ public sealed class OrderGrain(
     private async Task Save()
     {
         await state.WriteStateAsync();
-        if (Exists)
+        if (Order.IsPlaced())
         {
-            readModel.Project(new OrderSummary(OrderId, Order.CustomerId, Order.Status, Total(), Order.Currency, Order.CreatedAt, Order.History.Count));
+            readModel.Project(Order.ToSummary());
         }
     }
 
@@ -338,10 +336,6 @@ public sealed class OrderGrain(
             : Error.Conflict("The cart's products are priced in different currencies; update the cart and try again.");
     }
 
-    private bool Exists => Order.Status is not (OrderStatus.None or OrderStatus.Placing);
-
-    private decimal Total() => Order.Lines.Sum(l => l.UnitPrice * l.Quantity);
-
     private IProductGrain Product(string sku) => GrainFactory.GetGrain<IProductGrain>(sku);
 
     private Error Refuse(string action) => Error.WrongStatus(Order.Status, action);
@@ -362,7 +356,7 @@ public sealed class OrderGrain(
         Order.CustomerId,
         status,
         Order.Lines.Select(l => new OrderLineView(l.Sku, l.Name, l.UnitPrice, l.Quantity, l.UnitPrice * l.Quantity)).ToList(),
-        Total(),
+        Order.Total(),
         Order.Currency,
         Order.CreatedAt,
         Order.PaymentDueAt,

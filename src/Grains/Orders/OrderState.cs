@@ -44,6 +44,15 @@ public sealed class OrderState
     /// transition and cleared after, so a crash in between is finished by the next activation or reminder tick.
     /// </summary>
     [Id(7)] public StockAction PendingStock { get; set; }
+
+    /// <summary>Whether callers can see the order: it has been placed (methods, so the serializer never stores them).</summary>
+    public bool IsPlaced() => Status is not (OrderStatus.None or OrderStatus.Placing);
+
+    /// <summary>The sum of the lines at their checkout prices.</summary>
+    public decimal Total() => Lines.Sum(l => l.UnitPrice * l.Quantity);
+
+    /// <summary>The order as a customer's order list shows it: what the grain projects and a rebuild restores.</summary>
+    public OrderSummary ToSummary() => new(OrderId, CustomerId, Status, Total(), Currency, CreatedAt, History.Count);
 }
 
 /// <summary>One order line.</summary>

@@ -161,7 +161,7 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
                 : Error.Conflict($"Reservation '{reservationId}' already holds {held.Quantity} units of '{Sku}'."));
         }
 
-        var available = Product.Exists && Product.Active ? Product.OnHand - Product.Reserved : 0;
+        var available = Product.Exists && Product.Active ? Product.Available() : 0;
         if (available < quantity)
         {
             return await AfterDurable<ReservedLine>(Error.InsufficientStock([new Shortage(Sku, quantity, available)]));
@@ -301,8 +301,7 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
     private async Task Persist()
     {
         Product.Version++;
-        var summary = new ProductSummary(Sku, Product.Name, Product.Description, Product.Price, Product.Currency,
-            Product.OnHand - Product.Reserved, Product.Active, Product.Version);
+        var summary = Product.ToSummary();
         await writes.Persist();
         readModel.Project(summary);
     }
@@ -320,5 +319,5 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
 
     private ProductView View() => new(
         Sku, Product.Name, Product.Description, Product.Price, Product.Currency,
-        Product.OnHand, Product.Reserved, Product.OnHand - Product.Reserved, Product.Active, Product.Version);
+        Product.OnHand, Product.Reserved, Product.Available(), Product.Active, Product.Version);
 }

@@ -1,3 +1,5 @@
+using OrderActors.Grains.Abstractions;
+
 namespace OrderActors.Grains.Products;
 
 /// <summary>The persisted state of one product: catalog details, stock and open reservations.</summary>
@@ -51,6 +53,12 @@ public sealed class ProductState
 
     /// <summary>Bumped on every change; exposed as the view's version.</summary>
     [Id(14)] public int Version { get; set; }
+
+    /// <summary>Units that can still be reserved (a method, so the storage serializer never stores it).</summary>
+    public int Available() => OnHand - Reserved;
+
+    /// <summary>The product as listings show it: what the grain projects and a rebuild restores.</summary>
+    public ProductSummary ToSummary() => new(Sku, Name, Description, Price, Currency, Available(), Active, Version);
 }
 
 /// <summary>Units held for one order, and since when.</summary>

@@ -129,12 +129,8 @@ public sealed class PostgresReadModel(
     public async Task<int> RebuildAsync(CancellationToken cancellationToken)
     {
         var stored = await StoredState.LoadAsync(ConnectionString, ServiceId, cancellationToken);
-        var productBatch = stored.Products.Where(p => p.Exists)
-            .Select(p => new ProductSummary(p.Sku, p.Name, p.Description, p.Price, p.Currency, p.OnHand - p.Reserved, p.Active, p.Version))
-            .ToList();
-        var orderBatch = stored.Orders.Where(o => o.Status is not (OrderStatus.None or OrderStatus.Placing))
-            .Select(o => new OrderSummary(o.OrderId, o.CustomerId, o.Status, o.Lines.Sum(l => l.UnitPrice * l.Quantity), o.Currency, o.CreatedAt, o.History.Count))
-            .ToList();
+        var productBatch = stored.Products.Where(p => p.Exists).Select(p => p.ToSummary()).ToList();
+        var orderBatch = stored.Orders.Where(o => o.IsPlaced()).Select(o => o.ToSummary()).ToList();
         await Write(productBatch, orderBatch, cancellationToken);
         logger.LogInformation("Rebuilt the read model of {ServiceId}: {Products} products, {Orders} orders", ServiceId, productBatch.Count, orderBatch.Count);
         return productBatch.Count + orderBatch.Count;
