@@ -1,6 +1,5 @@
 using System.Net;
 using Npgsql;
-using OrderActors.Tests;
 
 namespace OrderActors.Cluster.Tests;
 
@@ -29,9 +28,9 @@ public sealed class CartExpiryTests
         }
 
         Assert.Equal(0, await CartRows(cluster.ServiceId, customer));
-        var cart = await api.Call(HttpMethod.Get, $"/api/carts/{customer}").Expect(HttpStatusCode.OK);
+        var cart = await api.Send(HttpMethod.Get, $"/api/carts/{customer}").Expect(HttpStatusCode.OK);
         Assert.Empty(cart["lines"]!.AsArray());
-        var again = await api.Call(HttpMethod.Put, $"/api/carts/{customer}/items/{sku}", new { quantity = 1 }).Expect(HttpStatusCode.OK);
+        var again = await api.Send(HttpMethod.Put, $"/api/carts/{customer}/items/{sku}", new { quantity = 1 }).Expect(HttpStatusCode.OK);
         Assert.Single(again["lines"]!.AsArray());
     }
 

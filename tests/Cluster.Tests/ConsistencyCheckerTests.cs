@@ -7,7 +7,6 @@ using OrderActors.Grains.Products;
 using OrderActors.Silo.Hosting;
 using OrderActors.Silo.Schema;
 using OrderActors.Silo.Verification;
-using OrderActors.Tests;
 
 namespace OrderActors.Cluster.Tests;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using OrderActors.Silo.Verification;
-using OrderActors.Tests;
 using Xunit.Abstractions;
 
 namespace OrderActors.Cluster.Tests;
@@ -30,18 +29,18 @@ public sealed class CrashTests(ITestOutputHelper output)
         await cluster.WaitForActiveSilosAsync(2);
         var api = cluster.Api;
 
-        var skus = Enumerable.Range(0, 4).Select(_ => Http.NewKey("sku")).ToArray();
+        var skus = Enumerable.Range(0, 4).Select(_ => JsonApi.NewKey("sku")).ToArray();
         foreach (var sku in skus)
         {
-            await api.Call(HttpMethod.Post, "/api/products", new { sku, name = "Hot", description = "", price = 3m, stock = 60 }).Expect(HttpStatusCode.Created);
+            await api.Send(HttpMethod.Post, "/api/products", new { sku, name = "Hot", description = "", price = 3m, stock = 60 }).Expect(HttpStatusCode.Created);
         }
 
-        var buyers = Enumerable.Range(0, 160).Select(i => (Customer: Http.NewKey("buyer"), Key: Guid.NewGuid().ToString(), Skus: new[] { skus[i % 4], skus[(i + 1) % 4] })).ToArray();
+        var buyers = Enumerable.Range(0, 160).Select(i => (Customer: JsonApi.NewKey("buyer"), Key: Guid.NewGuid().ToString(), Skus: new[] { skus[i % 4], skus[(i + 1) % 4] })).ToArray();
         foreach (var buyer in buyers)
         {
             foreach (var sku in buyer.Skus)
             {
-                await api.Call(HttpMethod.Put, $"/api/carts/{buyer.Customer}/items/{sku}", new { quantity = 1 }).Expect(HttpStatusCode.OK);
+                await api.Send(HttpMethod.Put, $"/api/carts/{buyer.Customer}/items/{sku}", new { quantity = 1 }).Expect(HttpStatusCode.OK);
             }
         }
 
@@ -55,7 +54,7 @@ public sealed class CrashTests(ITestOutputHelper output)
 
         foreach (var (buyer, answer) in buyers.Zip(first).Where(p => p.Second.Status == HttpStatusCode.Created))
         {
-            var order = await api.Call(HttpMethod.Get, $"/api/orders/{answer.OrderId}").Expect(HttpStatusCode.OK);
+            var order = await api.Send(HttpMethod.Get, $"/api/orders/{answer.OrderId}").Expect(HttpStatusCode.OK);
             Assert.Equal(buyer.Customer, (string)order["customerId"]!);
         }
 
@@ -93,7 +92,7 @@ public sealed class CrashTests(ITestOutputHelper output)
         var converged = await Eventually(async () =>
         {
             var violations = await ConsistencyChecker.CheckAsync(TestEnvironment.Postgres, cluster.ServiceId, CancellationToken.None);
-            var products = await Task.WhenAll(skus.Select(sku => api.Call(HttpMethod.Get, $"/api/products/{sku}").Expect(HttpStatusCode.OK)));
+            var products = await Task.WhenAll(skus.Select(sku => api.Send(HttpMethod.Get, $"/api/products/{sku}").Expect(HttpStatusCode.OK)));
             return (Violations: violations, Reserved: products.Sum(p => (int)p["reserved"]!), Available: products.Sum(p => (int)p["available"]!));
         }, state => state.Violations.Count == 0 && state.Reserved == 0, TimeSpan.FromSeconds(60));
         output.WriteLine($"{clock.Elapsed}: {sold} orders placed; converged {clock.Elapsed - lastPlaced} after the last one " +

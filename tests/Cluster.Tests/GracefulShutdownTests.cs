@@ -11,8 +11,8 @@ public sealed class GracefulShutdownTests
         await using var cluster = new ProcessCluster(new Dictionary<string, string> { ["Shutdown__Timeout"] = "00:00:20" });
         await cluster.StartSiloAsync();
         var gateway = await cluster.StartGatewayAsync();
-        var sku = Http.NewKey("sku");
-        await cluster.Api.Call(HttpMethod.Post, "/api/products", new { sku, name = "Item", description = "", price = 1m, stock = 1000 }).Expect(HttpStatusCode.Created);
+        var sku = JsonApi.NewKey("sku");
+        await cluster.Api.Send(HttpMethod.Post, "/api/products", new { sku, name = "Item", description = "", price = 1m, stock = 1000 }).Expect(HttpStatusCode.Created);
 
         var answered = 0;
         var refused = 0;
@@ -20,14 +20,14 @@ public sealed class GracefulShutdownTests
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var clients = Enumerable.Range(0, 4).Select(n => Task.Run(async () =>
         {
-            var customer = Http.NewKey("customer");
+            var customer = JsonApi.NewKey("customer");
             for (var i = 0; !stop.IsCancellationRequested; i++)
             {
                 try
                 {
                     var (status, body) = i % 2 == 0
-                        ? await cluster.Api.Call(HttpMethod.Get, $"/api/products/{sku}")
-                        : await cluster.Api.Call(HttpMethod.Put, $"/api/carts/{customer}/items/{sku}", new { quantity = 1 + (i % 5) });
+                        ? await cluster.Api.Send(HttpMethod.Get, $"/api/products/{sku}")
+                        : await cluster.Api.Send(HttpMethod.Put, $"/api/carts/{customer}/items/{sku}", new { quantity = 1 + (i % 5) });
                     lock (failures)
                     {
                         answered++;

@@ -17,10 +17,10 @@ public sealed class MembershipTests
         await cluster.WaitForActiveSilosAsync(2);
 
         var api = cluster.Api;
-        var skus = Enumerable.Range(0, 20).Select(_ => Http.NewKey("sku")).ToArray();
+        var skus = Enumerable.Range(0, 20).Select(_ => JsonApi.NewKey("sku")).ToArray();
         foreach (var sku in skus)
         {
-            await api.Call(HttpMethod.Post, "/api/products", new { sku, name = "Item", description = "", price = 1m, stock = 1000 }).Expect(HttpStatusCode.Created);
+            await api.Send(HttpMethod.Post, "/api/products", new { sku, name = "Item", description = "", price = 1m, stock = 1000 }).Expect(HttpStatusCode.Created);
         }
 
         var failures = new List<string>();
@@ -28,13 +28,13 @@ public sealed class MembershipTests
         var load = Task.Run(async () =>
         {
             var stopwatch = Stopwatch.StartNew();
-            var customer = Http.NewKey("customer");
+            var customer = JsonApi.NewKey("customer");
             for (var i = 0; stopwatch.Elapsed < TimeSpan.FromSeconds(15); i++)
             {
                 var sku = skus[i % skus.Length];
                 var (status, body) = i % 2 == 0
-                    ? await api.Call(HttpMethod.Get, $"/api/products/{sku}")
-                    : await api.Call(HttpMethod.Put, $"/api/carts/{customer}/items/{sku}", new { quantity = 1 + (i % 5) });
+                    ? await api.Send(HttpMethod.Get, $"/api/products/{sku}")
+                    : await api.Send(HttpMethod.Put, $"/api/carts/{customer}/items/{sku}", new { quantity = 1 + (i % 5) });
                 calls++;
                 if (status != HttpStatusCode.OK)
                 {

@@ -109,10 +109,10 @@ public sealed partial class OperationsTests(ITestOutputHelper output)
 
     private static async Task<string[]> CreateProductsAsync(HttpClient api, int count)
     {
-        var skus = Enumerable.Range(0, count).Select(_ => Http.NewKey("sku")).ToArray();
+        var skus = Enumerable.Range(0, count).Select(_ => JsonApi.NewKey("sku")).ToArray();
         foreach (var sku in skus)
         {
-            await api.Call(HttpMethod.Post, "/api/products", new { sku, name = "Item", description = "", price = 1m, stock = 1000 }).Expect(HttpStatusCode.Created);
+            await api.Send(HttpMethod.Post, "/api/products", new { sku, name = "Item", description = "", price = 1m, stock = 1000 }).Expect(HttpStatusCode.Created);
         }
 
         return skus;
@@ -267,14 +267,14 @@ public sealed partial class OperationsTests(ITestOutputHelper output)
 
         private async Task RunAsync(HttpClient api, IReadOnlyList<string> skus)
         {
-            var customer = Http.NewKey("customer");
+            var customer = JsonApi.NewKey("customer");
             for (var i = 0; !stop.IsCancellationRequested; i++)
             {
                 var sku = skus[i % skus.Count];
                 var quantity = 1 + (i % 5);
                 Task<(HttpStatusCode, JsonNode?)> Send() => i % 2 == 0
-                    ? api.Call(HttpMethod.Get, $"/api/products/{sku}")
-                    : api.Call(HttpMethod.Put, $"/api/carts/{customer}/items/{sku}", new { quantity });
+                    ? api.Send(HttpMethod.Get, $"/api/products/{sku}")
+                    : api.Send(HttpMethod.Put, $"/api/carts/{customer}/items/{sku}", new { quantity });
                 var (status, body) = await Send();
                 if (status == HttpStatusCode.ServiceUnavailable)
                 {

@@ -30,14 +30,14 @@ public sealed class ReminderTests
         while (status != "Cancelled" && DateTime.UtcNow < deadline)
         {
             await Task.Delay(500);
-            status = (string)(await api.Call(HttpMethod.Get, $"/api/orders/{order}").Expect(HttpStatusCode.OK))["status"]!;
+            status = (string)(await api.Send(HttpMethod.Get, $"/api/orders/{order}").Expect(HttpStatusCode.OK))["status"]!;
         }
 
         Assert.Equal("Cancelled", status);
-        var history = (await api.Call(HttpMethod.Get, $"/api/orders/{order}").Expect(HttpStatusCode.OK))["history"]!.AsArray();
+        var history = (await api.Send(HttpMethod.Get, $"/api/orders/{order}").Expect(HttpStatusCode.OK))["history"]!.AsArray();
         Assert.Equal("payment window expired", (string)history[^1]!["reason"]!);
         Assert.True((DateTimeOffset)history[^1]!["at"]! > restartedAt, "the order expired before the restart, so the test proves nothing");
-        var product = await api.Call(HttpMethod.Get, $"/api/products/{sku}").Expect(HttpStatusCode.OK);
+        var product = await api.Send(HttpMethod.Get, $"/api/products/{sku}").Expect(HttpStatusCode.OK);
         Assert.Equal(4, (int)product["available"]!);
     }
 }

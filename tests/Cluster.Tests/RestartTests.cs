@@ -14,32 +14,32 @@ public sealed class RestartTests
         await cluster.StartGatewayAsync();
         var api = cluster.Api;
 
-        var keyboard = Http.NewKey("kbd");
-        var mouse = Http.NewKey("mouse");
-        await api.Call(HttpMethod.Post, "/api/products", new { sku = keyboard, name = "Keyboard", description = "Mechanical", price = 49.90m, stock = 10 }).Expect(HttpStatusCode.Created);
-        await api.Call(HttpMethod.Post, "/api/products", new { sku = mouse, name = "Mouse", description = "", price = 19.95m, currency = "USD", stock = 2 }).Expect(HttpStatusCode.Created);
+        var keyboard = JsonApi.NewKey("kbd");
+        var mouse = JsonApi.NewKey("mouse");
+        await api.Send(HttpMethod.Post, "/api/products", new { sku = keyboard, name = "Keyboard", description = "Mechanical", price = 49.90m, stock = 10 }).Expect(HttpStatusCode.Created);
+        await api.Send(HttpMethod.Post, "/api/products", new { sku = mouse, name = "Mouse", description = "", price = 19.95m, currency = "USD", stock = 2 }).Expect(HttpStatusCode.Created);
 
-        var alice = Http.NewKey("alice");
-        await api.Call(HttpMethod.Put, $"/api/carts/{alice}/items/{keyboard}", new { quantity = 2 }).Expect(HttpStatusCode.OK);
-        var aliceCart = await api.Call(HttpMethod.Put, $"/api/carts/{alice}/items/{mouse}", new { quantity = 1 }).Expect(HttpStatusCode.OK);
+        var alice = JsonApi.NewKey("alice");
+        await api.Send(HttpMethod.Put, $"/api/carts/{alice}/items/{keyboard}", new { quantity = 2 }).Expect(HttpStatusCode.OK);
+        var aliceCart = await api.Send(HttpMethod.Put, $"/api/carts/{alice}/items/{mouse}", new { quantity = 1 }).Expect(HttpStatusCode.OK);
         Assert.Equal(119.75m, (decimal)aliceCart["total"]!);
         var delivered = (string)(await api.Checkout(alice).Expect(HttpStatusCode.Created))["orderId"]!;
         await api.Pay(delivered, 119.75m).Expect(HttpStatusCode.OK);
-        await api.Call(HttpMethod.Post, $"/api/orders/{delivered}/ship").Expect(HttpStatusCode.OK);
-        await api.Call(HttpMethod.Post, $"/api/orders/{delivered}/deliver").Expect(HttpStatusCode.OK);
+        await api.Send(HttpMethod.Post, $"/api/orders/{delivered}/ship").Expect(HttpStatusCode.OK);
+        await api.Send(HttpMethod.Post, $"/api/orders/{delivered}/deliver").Expect(HttpStatusCode.OK);
 
-        var bob = Http.NewKey("bob");
-        await api.Call(HttpMethod.Put, $"/api/carts/{bob}/items/{keyboard}", new { quantity = 3 }).Expect(HttpStatusCode.OK);
+        var bob = JsonApi.NewKey("bob");
+        await api.Send(HttpMethod.Put, $"/api/carts/{bob}/items/{keyboard}", new { quantity = 3 }).Expect(HttpStatusCode.OK);
         var cancelled = (string)(await api.Checkout(bob).Expect(HttpStatusCode.Created))["orderId"]!;
-        await api.Call(HttpMethod.Post, $"/api/orders/{cancelled}/cancel").Expect(HttpStatusCode.OK);
+        await api.Send(HttpMethod.Post, $"/api/orders/{cancelled}/cancel").Expect(HttpStatusCode.OK);
 
-        var carol = Http.NewKey("carol");
-        await api.Call(HttpMethod.Put, $"/api/carts/{carol}/items/{mouse}", new { quantity = 2 }).Expect(HttpStatusCode.OK);
+        var carol = JsonApi.NewKey("carol");
+        await api.Send(HttpMethod.Put, $"/api/carts/{carol}/items/{mouse}", new { quantity = 2 }).Expect(HttpStatusCode.OK);
         var refused = await api.Checkout(carol).Expect(HttpStatusCode.Conflict);
         Assert.Equal(1, (int)refused["shortages"]![0]!["available"]!);
 
-        var dave = Http.NewKey("dave");
-        await api.Call(HttpMethod.Put, $"/api/carts/{dave}/items/{keyboard}", new { quantity = 1 }).Expect(HttpStatusCode.OK);
+        var dave = JsonApi.NewKey("dave");
+        await api.Send(HttpMethod.Put, $"/api/carts/{dave}/items/{keyboard}", new { quantity = 1 }).Expect(HttpStatusCode.OK);
         var pending = (string)(await api.Checkout(dave).Expect(HttpStatusCode.Created))["orderId"]!;
 
         string[] paths =
@@ -64,7 +64,7 @@ public sealed class RestartTests
     }
 
     private static async Task<JsonNode[]> Snapshot(HttpClient api, string[] paths) =>
-        await Task.WhenAll(paths.Select(p => api.Call(HttpMethod.Get, p).Expect(HttpStatusCode.OK)));
+        await Task.WhenAll(paths.Select(p => api.Send(HttpMethod.Get, p).Expect(HttpStatusCode.OK)));
 
     private static (int OnHand, int Reserved, int Available) Stock(JsonNode product) =>
         ((int)product["onHand"]!, (int)product["reserved"]!, (int)product["available"]!);

@@ -2,7 +2,6 @@ using System.Data;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using OrderActors.Silo.Schema;
-using OrderActors.Tests;
 
 namespace OrderActors.Cluster.Tests;
 

@@ -81,19 +81,19 @@ public sealed class DashboardTests(ITestOutputHelper output)
     {
         for (var i = 0; !stop.IsCancellationRequested; i++)
         {
-            await api.Call(HttpMethod.Get, $"/api/products/{skus[i % skus.Length]}").Expect(HttpStatusCode.OK);
+            await api.Send(HttpMethod.Get, $"/api/products/{skus[i % skus.Length]}").Expect(HttpStatusCode.OK);
             await Task.Delay(20, CancellationToken.None);
         }
     }
 
     private static async Task<string[]> MakeGrainCallsAsync(HttpClient api, int products)
     {
-        var customer = Http.NewKey("customer");
-        var skus = Enumerable.Range(0, products).Select(_ => Http.NewKey("sku")).ToArray();
+        var customer = JsonApi.NewKey("customer");
+        var skus = Enumerable.Range(0, products).Select(_ => JsonApi.NewKey("sku")).ToArray();
         foreach (var sku in skus)
         {
-            await api.Call(HttpMethod.Post, "/api/products", new { sku, name = "Item", description = "", price = 2m, stock = 100 }).Expect(HttpStatusCode.Created);
-            await api.Call(HttpMethod.Put, $"/api/carts/{customer}/items/{sku}", new { quantity = 1 }).Expect(HttpStatusCode.OK);
+            await api.Send(HttpMethod.Post, "/api/products", new { sku, name = "Item", description = "", price = 2m, stock = 100 }).Expect(HttpStatusCode.Created);
+            await api.Send(HttpMethod.Put, $"/api/carts/{customer}/items/{sku}", new { quantity = 1 }).Expect(HttpStatusCode.OK);
         }
 
         return skus;

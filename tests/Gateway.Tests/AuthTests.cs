@@ -12,8 +12,8 @@ public sealed class AuthTests(GatewayFixture fixture)
         var sku = await fixture.Client.CreateProduct();
         using var anonymous = fixture.Anonymous();
 
-        var write = await anonymous.Post("/api/products", new { sku = Api.NewKey("sku"), name = "X", description = "", price = 1m, stock = 1 });
-        var cart = await anonymous.Get($"/api/carts/{Api.NewKey("customer")}");
+        var write = await anonymous.Post("/api/products", new { sku = JsonApi.NewKey("sku"), name = "X", description = "", price = 1m, stock = 1 });
+        var cart = await anonymous.Get($"/api/carts/{JsonApi.NewKey("customer")}");
         var read = await anonymous.Get($"/api/products/{sku}");
 
         write.Problem(HttpStatusCode.Unauthorized);
@@ -35,9 +35,9 @@ public sealed class AuthTests(GatewayFixture fixture)
     public async Task A_customer_is_refused_admin_work_with_a_403()
     {
         var sku = await fixture.Client.CreateProduct();
-        using var customer = fixture.ClientFor(Api.NewKey("customer"));
+        using var customer = fixture.ClientFor(JsonApi.NewKey("customer"));
 
-        (await customer.Post("/api/products", new { sku = Api.NewKey("sku"), name = "X", description = "", price = 1m, stock = 1 })).Problem(HttpStatusCode.Forbidden);
+        (await customer.Post("/api/products", new { sku = JsonApi.NewKey("sku"), name = "X", description = "", price = 1m, stock = 1 })).Problem(HttpStatusCode.Forbidden);
         (await customer.Post($"/api/products/{sku}/stock", new { delta = 5 })).Problem(HttpStatusCode.Forbidden);
         (await customer.Get("/api/admin/cluster")).Problem(HttpStatusCode.Forbidden);
     }
@@ -46,8 +46,8 @@ public sealed class AuthTests(GatewayFixture fixture)
     public async Task A_customer_reaches_their_own_cart_and_orders_and_someone_elses_are_404()
     {
         var sku = await fixture.Client.CreateProduct(price: 4m);
-        var alice = Api.NewKey("alice");
-        var bob = Api.NewKey("bob");
+        var alice = JsonApi.NewKey("alice");
+        var bob = JsonApi.NewKey("bob");
         using var asAlice = fixture.ClientFor(alice);
         using var asBob = fixture.ClientFor(bob);
 
@@ -68,8 +68,8 @@ public sealed class AuthTests(GatewayFixture fixture)
     [Fact]
     public async Task A_customers_unknown_order_is_a_404_like_someone_elses()
     {
-        using var customer = fixture.ClientFor(Api.NewKey("customer"));
+        using var customer = fixture.ClientFor(JsonApi.NewKey("customer"));
 
-        (await customer.Get($"/api/orders/{Api.NewKey("order")}")).Problem(HttpStatusCode.NotFound);
+        (await customer.Get($"/api/orders/{JsonApi.NewKey("order")}")).Problem(HttpStatusCode.NotFound);
     }
 }

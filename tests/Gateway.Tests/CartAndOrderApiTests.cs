@@ -11,7 +11,7 @@ public sealed class CartAndOrderApiTests(GatewayFixture fixture)
     [Fact]
     public async Task A_cart_that_was_never_used_is_empty()
     {
-        var customer = Api.NewKey("customer");
+        var customer = JsonApi.NewKey("customer");
 
         var (status, body) = await Client.Get($"/api/carts/{customer}");
 
@@ -22,7 +22,7 @@ public sealed class CartAndOrderApiTests(GatewayFixture fixture)
     [Fact]
     public async Task Cart_lines_are_set_removed_and_cleared()
     {
-        var customer = Api.NewKey("customer");
+        var customer = JsonApi.NewKey("customer");
         var a = await Client.CreateProduct(price: 2.50m);
         var b = await Client.CreateProduct(price: 1.00m);
 
@@ -41,21 +41,21 @@ public sealed class CartAndOrderApiTests(GatewayFixture fixture)
     [Fact]
     public async Task Cart_refusals_are_problems()
     {
-        var customer = Api.NewKey("customer");
+        var customer = JsonApi.NewKey("customer");
         var usd = await Client.CreateProduct(currency: "USD");
         var eur = await Client.CreateProduct(currency: "EUR");
         await Client.Put($"/api/carts/{customer}/items/{usd}", new { quantity = 1 });
 
         (await Client.Put($"/api/carts/{customer}/items/{usd}", new { quantity = 1001 })).Problem(HttpStatusCode.BadRequest);
         (await Client.Put($"/api/carts/{customer}/items/{usd}", new { })).Problem(HttpStatusCode.BadRequest);
-        (await Client.Put($"/api/carts/{customer}/items/{Api.NewKey("missing")}", new { quantity = 1 })).Problem(HttpStatusCode.NotFound);
+        (await Client.Put($"/api/carts/{customer}/items/{JsonApi.NewKey("missing")}", new { quantity = 1 })).Problem(HttpStatusCode.NotFound);
         (await Client.Put($"/api/carts/{customer}/items/{eur}", new { quantity = 1 })).Problem(HttpStatusCode.Conflict);
     }
 
     [Fact]
     public async Task Checkout_creates_an_order_that_is_paid_shipped_and_delivered()
     {
-        var customer = Api.NewKey("customer");
+        var customer = JsonApi.NewKey("customer");
         var sku = await Client.CreateProduct(price: 3.25m, stock: 10);
         await Client.Put($"/api/carts/{customer}/items/{sku}", new { quantity = 2 });
 
@@ -85,7 +85,7 @@ public sealed class CartAndOrderApiTests(GatewayFixture fixture)
     [Fact]
     public async Task Checkout_short_of_stock_is_a_409_with_shortages_and_keeps_the_cart()
     {
-        var customer = Api.NewKey("customer");
+        var customer = JsonApi.NewKey("customer");
         var scarce = await Client.CreateProduct(stock: 2);
         await Client.Put($"/api/carts/{customer}/items/{scarce}", new { quantity = 3 });
 
@@ -99,13 +99,13 @@ public sealed class CartAndOrderApiTests(GatewayFixture fixture)
     [Fact]
     public async Task Checkout_of_an_empty_cart_is_a_400()
     {
-        (await Client.Checkout(Api.NewKey("customer"))).Problem(HttpStatusCode.BadRequest);
+        (await Client.Checkout(JsonApi.NewKey("customer"))).Problem(HttpStatusCode.BadRequest);
     }
 
     [Fact]
     public async Task Cancel_releases_stock_and_forbidden_transitions_name_the_status()
     {
-        var customer = Api.NewKey("customer");
+        var customer = JsonApi.NewKey("customer");
         var sku = await Client.CreateProduct(stock: 5);
         await Client.Put($"/api/carts/{customer}/items/{sku}", new { quantity = 5 });
         var id = (string)(await Client.Checkout(customer)).Body!["orderId"]!;
@@ -120,7 +120,7 @@ public sealed class CartAndOrderApiTests(GatewayFixture fixture)
     [Fact]
     public async Task Unknown_order_is_a_404_and_a_missing_amount_a_400()
     {
-        var id = Api.NewKey("order");
+        var id = JsonApi.NewKey("order");
 
         (await Client.Get($"/api/orders/{id}")).Problem(HttpStatusCode.NotFound);
         (await Client.Send(HttpMethod.Post, $"/api/orders/{id}/pay", new { }, "some-key")).Problem(HttpStatusCode.BadRequest);

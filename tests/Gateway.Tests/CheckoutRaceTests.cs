@@ -1,7 +1,6 @@
 extern alias silo;
 
 using System.Net;
-using OrderActors.Tests;
 using silo::OrderActors.Silo.Verification;
 
 namespace OrderActors.Gateway.Tests;
@@ -17,7 +16,7 @@ public sealed class CheckoutRaceTests(GatewayFixture fixture) : IClassFixture<Ga
         const int units = 17;
         const int customers = 220;
         var sku = await Client.CreateProduct(price: 5m, stock: units);
-        var buyers = Enumerable.Range(0, customers).Select(_ => Api.NewKey("buyer")).ToArray();
+        var buyers = Enumerable.Range(0, customers).Select(_ => JsonApi.NewKey("buyer")).ToArray();
         await Task.WhenAll(buyers.Select(b => Client.Put($"/api/carts/{b}/items/{sku}", new { quantity = 1 })));
 
         var results = await Task.WhenAll(buyers.Select(b => Client.Checkout(b)));
@@ -38,7 +37,7 @@ public sealed class CheckoutRaceTests(GatewayFixture fixture) : IClassFixture<Ga
     public async Task A_retry_storm_with_one_idempotency_key_creates_one_order_and_every_response_names_it()
     {
         var sku = await Client.CreateProduct(price: 5m, stock: 100);
-        var customer = Api.NewKey("customer");
+        var customer = JsonApi.NewKey("customer");
         await Client.Put($"/api/carts/{customer}/items/{sku}", new { quantity = 3 });
 
         var results = await Task.WhenAll(Enumerable.Range(0, 30).Select(_ => Client.Checkout(customer, "one-key")));
@@ -56,7 +55,7 @@ public sealed class CheckoutRaceTests(GatewayFixture fixture) : IClassFixture<Ga
         await using var secondGateway = fixture.Gateway.WithWebHostBuilder(_ => { });
         using var second = GatewayFixture.WithToken(secondGateway.CreateClient(), GatewayFixture.Token("admin", "admin"));
         var sku = await Client.CreateProduct(price: 5m, stock: 100);
-        var customer = Api.NewKey("customer");
+        var customer = JsonApi.NewKey("customer");
         await Client.Put($"/api/carts/{customer}/items/{sku}", new { quantity = 2 });
 
         var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => (i % 2 == 0 ? Client : second).Checkout(customer, "two-gateways")));
@@ -70,7 +69,7 @@ public sealed class CheckoutRaceTests(GatewayFixture fixture) : IClassFixture<Ga
     public async Task Checkout_and_payment_without_an_idempotency_key_are_400()
     {
         var sku = await Client.CreateProduct(price: 5m, stock: 100);
-        var customer = Api.NewKey("customer");
+        var customer = JsonApi.NewKey("customer");
         await Client.Put($"/api/carts/{customer}/items/{sku}", new { quantity = 1 });
 
         var checkout = await Client.Send(HttpMethod.Post, $"/api/carts/{customer}/checkout", new { });
@@ -85,7 +84,7 @@ public sealed class CheckoutRaceTests(GatewayFixture fixture) : IClassFixture<Ga
     public async Task A_payment_repeated_with_its_key_returns_the_same_body()
     {
         var sku = await Client.CreateProduct(price: 5m, stock: 100);
-        var customer = Api.NewKey("customer");
+        var customer = JsonApi.NewKey("customer");
         await Client.Put($"/api/carts/{customer}/items/{sku}", new { quantity = 2 });
         var orderId = (string)(await Client.Checkout(customer)).Body!["orderId"]!;
 

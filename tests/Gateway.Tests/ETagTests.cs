@@ -34,7 +34,7 @@ public sealed class ETagTests(GatewayFixture fixture)
         using var stale = await Send(HttpMethod.Put, $"/api/products/{sku}", ("If-Match", etag), update);
 
         Assert.Equal(HttpStatusCode.OK, applied.StatusCode);
-        (stale.StatusCode, await Api.Read(stale)).Problem(HttpStatusCode.PreconditionFailed);
+        (stale.StatusCode, await JsonApi.Read(stale)).Problem(HttpStatusCode.PreconditionFailed);
         Assert.Equal("\"2\"", stale.Headers.ETag?.Tag);
     }
 
@@ -42,7 +42,7 @@ public sealed class ETagTests(GatewayFixture fixture)
     public async Task An_order_get_carries_an_etag_that_changes_with_the_order()
     {
         var sku = await Client.CreateProduct(price: 5m);
-        var customer = Api.NewKey("customer");
+        var customer = JsonApi.NewKey("customer");
         await Client.Put($"/api/carts/{customer}/items/{sku}", new { quantity = 1 });
         var order = (string)(await Client.Checkout(customer)).Body!["orderId"]!;
 

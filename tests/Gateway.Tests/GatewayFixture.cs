@@ -10,7 +10,6 @@ using Microsoft.Extensions.DependencyInjection;
 using OrderActors.Gateway.Hosting;
 using Serilog.Core;
 using silo::OrderActors.Silo.Hosting;
-using OrderActors.Tests;
 
 namespace OrderActors.Gateway.Tests;
 

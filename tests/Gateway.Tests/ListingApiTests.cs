@@ -3,7 +3,6 @@ extern alias silo;
 using System.Net;
 using System.Text.Json.Nodes;
 using Npgsql;
-using OrderActors.Tests;
 using silo::OrderActors.Silo.ReadModel;
 
 namespace OrderActors.Gateway.Tests;
@@ -43,7 +42,7 @@ public sealed class ListingApiTests(GatewayFixture fixture) : IClassFixture<Gate
     public async Task A_product_listing_shows_availability_as_reservations_change_it()
     {
         var sku = await Client.CreateProduct(stock: 10);
-        var customer = Api.NewKey("customer");
+        var customer = JsonApi.NewKey("customer");
         await Client.Put($"/api/carts/{customer}/items/{sku}", new { quantity = 4 });
         await Client.Checkout(customer);
 
@@ -56,7 +55,7 @@ public sealed class ListingApiTests(GatewayFixture fixture) : IClassFixture<Gate
     public async Task A_customers_orders_are_listed_newest_first_with_their_current_status()
     {
         var sku = await Client.CreateProduct(price: 2m, stock: 100);
-        var customer = Api.NewKey("customer");
+        var customer = JsonApi.NewKey("customer");
         var ids = new List<string>();
         for (var i = 1; i <= 3; i++)
         {
@@ -80,11 +79,11 @@ public sealed class ListingApiTests(GatewayFixture fixture) : IClassFixture<Gate
     [Fact]
     public async Task A_customer_lists_only_their_own_orders()
     {
-        var customer = Api.NewKey("customer");
+        var customer = JsonApi.NewKey("customer");
         using var own = fixture.ClientFor(customer);
 
         var mine = await own.Get($"/api/customers/{customer}/orders");
-        var theirs = await own.Get($"/api/customers/{Api.NewKey("someone")}/orders");
+        var theirs = await own.Get($"/api/customers/{JsonApi.NewKey("someone")}/orders");
 
         Assert.Equal(HttpStatusCode.OK, mine.Status);
         theirs.Problem(HttpStatusCode.NotFound);

@@ -27,7 +27,7 @@ public sealed class ObservabilityTests(GatewayFixture fixture)
     public async Task The_request_id_is_on_the_gateway_request_log_and_on_log_lines_written_inside_grains()
     {
         var sku = await fixture.Client.CreateProduct();
-        var customer = Api.NewKey("customer");
+        var customer = JsonApi.NewKey("customer");
         await fixture.Client.Put($"/api/carts/{customer}/items/{sku}", new { quantity = 1 });
         var requestId = "checkout-" + Guid.NewGuid().ToString("N");
 
@@ -51,7 +51,7 @@ public sealed class ObservabilityTests(GatewayFixture fixture)
     public async Task Tokens_and_payment_details_never_reach_the_logs()
     {
         var sku = await fixture.Client.CreateProduct(price: 7.77m);
-        var customer = Api.NewKey("customer");
+        var customer = JsonApi.NewKey("customer");
         var token = GatewayFixture.Token(customer);
         using var client = fixture.ClientFor(customer);
         await client.Put($"/api/carts/{customer}/items/{sku}", new { quantity = 3 });
@@ -88,11 +88,11 @@ public sealed class ObservabilityTests(GatewayFixture fixture)
     public async Task The_silo_exposes_orleans_and_business_counters()
     {
         var scarce = await fixture.Client.CreateProduct(price: 1m, stock: 1);
-        var customer = Api.NewKey("customer");
+        var customer = JsonApi.NewKey("customer");
         await fixture.Client.Put($"/api/carts/{customer}/items/{scarce}", new { quantity = 1 });
         var order = (string)(await fixture.Client.Checkout(customer)).Body!["orderId"]!;
         await fixture.Client.Pay(order, 1m);
-        var other = Api.NewKey("customer");
+        var other = JsonApi.NewKey("customer");
         await fixture.Client.Post($"/api/products/{scarce}/stock", new { delta = 1 });
         await fixture.Client.Put($"/api/carts/{other}/items/{scarce}", new { quantity = 2 });
         (await fixture.Client.Checkout(other)).Problem(HttpStatusCode.Conflict);

@@ -10,7 +10,7 @@ public sealed class ProductApiTests(GatewayFixture fixture)
     [Fact]
     public async Task Post_creates_a_product_with_location_and_default_currency()
     {
-        var sku = Api.NewKey("sku");
+        var sku = JsonApi.NewKey("sku");
         using var response = await Client.PostAsync("/api/products", Json(new { sku, name = "Widget", description = "A widget", price = 9.99m, stock = 5 }));
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
@@ -34,7 +34,7 @@ public sealed class ProductApiTests(GatewayFixture fixture)
     [Fact]
     public async Task Invalid_fields_are_a_400_with_field_errors()
     {
-        var response = await Client.Post("/api/products", new { sku = Api.NewKey("sku"), name = "", description = "", price = 1.999m, currency = "ABC", stock = -3 });
+        var response = await Client.Post("/api/products", new { sku = JsonApi.NewKey("sku"), name = "", description = "", price = 1.999m, currency = "ABC", stock = -3 });
 
         var errors = response.Problem(HttpStatusCode.BadRequest)["errors"]!.AsObject();
         Assert.Equal(["currency", "name", "price", "stock"], errors.Select(e => e.Key).Order());
@@ -54,7 +54,7 @@ public sealed class ProductApiTests(GatewayFixture fixture)
     [Fact]
     public async Task Unknown_product_is_a_404_problem()
     {
-        (await Client.Get($"/api/products/{Api.NewKey("missing")}")).Problem(HttpStatusCode.NotFound);
+        (await Client.Get($"/api/products/{JsonApi.NewKey("missing")}")).Problem(HttpStatusCode.NotFound);
     }
 
     [Fact]
@@ -80,7 +80,7 @@ public sealed class ProductApiTests(GatewayFixture fixture)
     public async Task Stock_delta_is_applied_and_refused_below_reserved()
     {
         var sku = await Client.CreateProduct(stock: 10);
-        var customer = Api.NewKey("customer");
+        var customer = JsonApi.NewKey("customer");
         await Client.Put($"/api/carts/{customer}/items/{sku}", new { quantity = 4 });
         Assert.Equal(HttpStatusCode.Created, (await Client.Checkout(customer)).Status);
 
@@ -98,7 +98,7 @@ public sealed class ProductApiTests(GatewayFixture fixture)
         var sku = await Client.CreateProduct();
 
         var (status, _) = await Client.Delete($"/api/products/{sku}");
-        var add = await Client.Put($"/api/carts/{Api.NewKey("customer")}/items/{sku}", new { quantity = 1 });
+        var add = await Client.Put($"/api/carts/{JsonApi.NewKey("customer")}/items/{sku}", new { quantity = 1 });
 
         Assert.Equal(HttpStatusCode.NoContent, status);
         Assert.False((bool)(await Client.Get($"/api/products/{sku}")).Body!["active"]!);

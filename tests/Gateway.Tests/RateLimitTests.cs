@@ -22,7 +22,7 @@ public sealed class RateLimitTests(GatewayFixture fixture)
         }
 
         using var refused = await alice.GetAsync($"/api/products/{sku}");
-        var body = await Api.Read(refused);
+        var body = await JsonApi.Read(refused);
 
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         Assert.True(refused.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
