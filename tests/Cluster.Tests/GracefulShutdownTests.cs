@@ -37,9 +37,10 @@ public sealed class GracefulShutdownTests
                         }
                     }
                 }
-                catch (HttpRequestException exception) when (exception.HttpRequestError == HttpRequestError.ConnectionError)
+                catch (HttpRequestException exception) when (exception.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.ResponseEnded)
                 {
-                    // The gateway no longer accepts connections: this request was never accepted.
+                    // The gateway no longer accepts connections, or closed an idle keep-alive connection just as this
+                    // request was sent on it (no byte of a response): either way the request was never accepted.
                     Interlocked.Increment(ref refused);
                     return;
                 }
