@@ -91,12 +91,16 @@ public sealed class BenchRun(BenchSettings settings) : IAsyncDisposable
         var actors = await TimedAsync(settings.Concurrency, settings.Seconds, async () =>
         {
             var started = Stopwatch.GetTimestamp();
-            var result = await product.Reserve(Guid.NewGuid().ToString("N"), 1);
+            var reservation = Guid.NewGuid().ToString("N");
+            var result = await product.Reserve(reservation, 1);
             if (!result.IsSuccess)
             {
                 Interlocked.Increment(ref refused);
                 return false;
             }
+
+            // What an order does once it has recorded the reservation (one-way, not waited for).
+            await product.Acknowledge(reservation);
 
             latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return true;

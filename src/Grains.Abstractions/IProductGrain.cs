@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace OrderActors.Grains.Abstractions;
 
 /// <summary>A catalog entry and its stock, keyed by SKU. The only place stock changes.</summary>
@@ -27,26 +29,39 @@ public interface IProductGrain : IGrainWithStringKey
     Task<Result<ProductView>> Deactivate();
 
     /// <summary>
-    /// Holds <paramref name="quantity"/> units for <paramref name="reservationId"/>, all or nothing.
-    /// Repeating it with the same id returns the existing reservation and changes nothing.
+    /// Holds <paramref name="quantity"/> units for <paramref name="reservationId"/>, all or nothing, and keeps a record of it
+    /// until the reservation's order calls <see cref="Acknowledge"/>. While that record is kept, repeating the call
+    /// returns the existing reservation and changes nothing.
     /// Refuses with a shortage (Conflict) when fewer are available or the product is inactive or unknown.
     /// </summary>
     [SafeToRetry]
     [Alias("reserve")]
     Task<Result<ReservedLine>> Reserve(string reservationId, int quantity);
 
-    /// <summary>Gives the reserved units back to availability. Releasing an unknown or released id does nothing.</summary>
+    /// <summary>
+    /// Undoes a reservation its order has not acknowledged yet (a placement that cannot finish): the units go back to
+    /// availability. Releasing an id with no such record does nothing.
+    /// </summary>
     [SafeToRetry]
     [Alias("release")]
     Task<Result<Done>> Release(string reservationId);
 
     /// <summary>
-    /// Turns the reservation into a sale: on-hand and reserved both drop by its quantity.
-    /// Committing an id that is no longer open does nothing.
+    /// Ends a reservation of <paramref name="quantity"/> units, acknowledged or not: <see cref="Settlement.Commit"/> sells
+    /// them (on-hand and reserved both drop), <see cref="Settlement.Release"/> gives them back. Repeating it before the
+    /// order acknowledges it changes nothing. Refuses (Conflict) a record that says otherwise, or more units than are reserved.
     /// </summary>
     [SafeToRetry]
-    [Alias("commit")]
-    Task<Result<Done>> Commit(string reservationId);
+    [Alias("settle")]
+    Task<Result<Done>> Settle(string reservationId, int quantity, Settlement settlement);
+
+    /// <summary>
+    /// The order has durably recorded the outcome of its last call for <paramref name="reservationId"/> and will not
+    /// repeat it: the product forgets its record. One-way; a lost acknowledgement is made good by the product's audit.
+    /// </summary>
+    [OneWay]
+    [Alias("acknowledge")]
+    Task Acknowledge(string reservationId);
 
     /// <summary>Puts <paramref name="quantity"/> sold units back on hand, once per <paramref name="returnId"/>.</summary>
     [SafeToRetry]

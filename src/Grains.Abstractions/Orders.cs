@@ -20,18 +20,29 @@ public sealed record PlaceOrder(
     [property: Id(1)] IReadOnlyList<RequestedLine> Lines,
     [property: Id(2)] string CheckoutKey);
 
-/// <summary>What a product should do with an open reservation, according to the order that made it.</summary>
+/// <summary>What a product should do with its record of a reservation, according to the order that made it.</summary>
 [GenerateSerializer, Alias("orderactors.reservation-fate")]
 public enum ReservationFate
 {
-    /// <summary>The order is being placed or awaits payment: the reservation stays.</summary>
+    /// <summary>The order is still working on it (being placed, or a stock effect not yet applied): keep the record.</summary>
     Keep = 0,
 
-    /// <summary>The order does not exist or was cancelled: the units go back to availability.</summary>
+    /// <summary>The order does not exist: a reservation it holds goes back to availability.</summary>
     Release = 1,
 
+    /// <summary>The order has recorded the outcome and will not call again: its acknowledgement was lost; forget the record.</summary>
+    Forget = 2,
+}
+
+/// <summary>How a reservation ends.</summary>
+[GenerateSerializer, Alias("orderactors.settlement")]
+public enum Settlement
+{
     /// <summary>The order was paid: the units are sold.</summary>
-    Commit = 2,
+    Commit = 0,
+
+    /// <summary>The order was cancelled or expired before payment: the units go back to availability.</summary>
+    Release = 1,
 }
 
 /// <summary>An order as callers see it; prices are those snapshotted at checkout.</summary>

@@ -18,10 +18,22 @@ public sealed class ConsistencyCheckerTests
     [Fact]
     public async Task A_consistent_store_has_no_violation()
     {
-        await Store("product", "sku-1", Product("sku-1", onHand: 10, ("order-1", 2)));
+        // order-1's reservation is not acknowledged yet (the product keeps its record), order-4's is (counted, no
+        // record); order-5 bought one unit.
+        var product = Product("sku-1", onHand: 10, ("order-1", 2));
+        product.Reserved += 3;
+        (product.Sold, product.OnHand) = (1, 9);
+        var paid = Order("order-5", OrderStatus.Paid, ("sku-1", 1));
+        (paid.PaymentKey, paid.CheckoutKey) = ("pay-5", "key-5");
+        var acknowledged = Order("order-4", OrderStatus.PendingPayment, ("sku-1", 3));
+        acknowledged.CheckoutKey = "key-4";
+        await Store("product", "sku-1", product);
         await Store("order", "order-1", Order("order-1", OrderStatus.PendingPayment, ("sku-1", 2)));
+        await Store("order", "order-4", acknowledged);
+        await Store("order", "order-5", paid);
         await Remind("product/sku-1", ProductGrain.AuditReminder);
         await Remind("order/order-1", OrderGrain.ReminderName);
+        await Remind("order/order-4", OrderGrain.ReminderName);
 
         Assert.Empty(await Check());
     }
@@ -34,14 +46,18 @@ public sealed class ConsistencyCheckerTests
         await Store("product", "sku-2", broken);
         await Store("order", "order-2", Order("order-2", OrderStatus.PendingPayment, ("sku-2", 2)));
         await Store("order", "order-3", Order("order-3", OrderStatus.PendingPayment, ("sku-2", 1)));
+        var paid = Order("order-6", OrderStatus.Paid, ("sku-2", 2));
+        paid.PaymentKey = "pay-6";
+        await Store("order", "order-6", paid);
 
         var violations = await Check();
 
         Assert.Contains(violations, v => v.Contains("outside 0..onHand"));
-        Assert.Contains(violations, v => v.Contains("open reservations hold 4"));
+        Assert.Contains(violations, v => v.Contains("reserved is 9 but orders awaiting payment hold 3 and other reservations 3"));
         Assert.Contains(violations, v => v.Contains("reservation of 3 for order ghost"));
-        Assert.Contains(violations, v => v.Contains("order order-3: awaits payment for 1 of sku-2 but holds no reservation"));
-        Assert.Contains(violations, v => v.Contains("produced 2 orders"));
+        Assert.Contains(violations, v => v.Contains("reservation of 1 for order order-2 whose status is PendingPayment and whose line for it is 2"));
+        Assert.Contains(violations, v => v.Contains("sold is 0 but paid orders bought 2"));
+        Assert.Contains(violations, v => v.Contains("produced 3 orders"));
         Assert.Contains(violations, v => v.Contains("no audit reminder"));
         Assert.Contains(violations, v => v.Contains("order order-2: PendingPayment with no reminder"));
     }

@@ -116,6 +116,17 @@ public sealed class IdempotencyTests(StandardCluster fixture)
     }
 
     [Fact]
+    public async Task A_placed_order_acknowledges_its_reservation_so_a_stray_release_cannot_end_it()
+    {
+        var (sku, cart) = await CartWithOneLine();
+        var placed = (await cart.Checkout("acknowledged")).Value!;
+
+        await Product(sku).Release(placed.OrderId);
+
+        Assert.Equal(2, (await Product(sku).Get()).Value!.Reserved);
+    }
+
+    [Fact]
     public async Task The_product_audit_keeps_reservations_of_orders_awaiting_payment()
     {
         var (sku, cart) = await CartWithOneLine();

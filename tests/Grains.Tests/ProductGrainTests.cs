@@ -115,28 +115,65 @@ public sealed class ProductGrainTests(StandardCluster fixture)
     }
 
     [Fact]
-    public async Task Release_gives_units_back_once()
+    public async Task Release_gives_back_only_a_reservation_its_order_has_not_acknowledged()
     {
         var product = NewProduct();
         await product.Create(Widget(stock: 5));
-        await product.Reserve("order-1", 4);
+        await product.Reserve("order-1", 2);
+        await product.Reserve("order-2", 1);
+        await product.Acknowledge("order-2");
 
         await product.Release("order-1");
         await product.Release("order-1");
+        await product.Release("order-2");
+
+        Assert.Equal((5, 1, 4), Stock((await product.Get()).Value!));
+    }
+
+    [Fact]
+    public async Task Settle_commit_sells_the_units_once_whether_or_not_the_reservation_was_acknowledged()
+    {
+        var product = NewProduct();
+        await product.Create(Widget(stock: 10));
+        await product.Reserve("order-1", 2);
+        await product.Reserve("order-2", 3);
+        await product.Acknowledge("order-2");
+
+        foreach (var _ in Enumerable.Range(0, 2))
+        {
+            Assert.True((await product.Settle("order-1", 2, Settlement.Commit)).IsSuccess);
+            Assert.True((await product.Settle("order-2", 3, Settlement.Commit)).IsSuccess);
+        }
 
         Assert.Equal((5, 0, 5), Stock((await product.Get()).Value!));
     }
 
     [Fact]
-    public async Task Commit_turns_reserved_into_sold_once()
+    public async Task Settle_release_gives_an_acknowledged_reservation_back_once()
+    {
+        var product = NewProduct();
+        await product.Create(Widget(stock: 5));
+        await product.Reserve("order-1", 4);
+        await product.Acknowledge("order-1");
+
+        await product.Settle("order-1", 4, Settlement.Release);
+        await product.Settle("order-1", 4, Settlement.Release);
+
+        Assert.Equal((5, 0, 5), Stock((await product.Get()).Value!));
+    }
+
+    [Fact]
+    public async Task Settle_refuses_what_contradicts_the_record_or_the_stock_and_changes_nothing()
     {
         var product = NewProduct();
         await product.Create(Widget(stock: 5));
         await product.Reserve("order-1", 2);
+        await product.Settle("order-1", 2, Settlement.Commit);
 
-        await product.Commit("order-1");
-        await product.Commit("order-1");
+        var otherOutcome = await product.Settle("order-1", 2, Settlement.Release);
+        var moreThanReserved = await product.Settle("order-2", 1, Settlement.Commit);
 
+        Assert.Equal((ErrorKind.Conflict, ErrorKind.Conflict), (otherOutcome.Error?.Kind, moreThanReserved.Error?.Kind));
         Assert.Equal((3, 0, 3), Stock((await product.Get()).Value!));
     }
 
@@ -146,7 +183,7 @@ public sealed class ProductGrainTests(StandardCluster fixture)
         var product = NewProduct();
         await product.Create(Widget(stock: 5));
         await product.Reserve("order-1", 2);
-        await product.Commit("order-1");
+        await product.Settle("order-1", 2, Settlement.Commit);
 
         await product.ReturnStock("order-1", 2);
         await product.ReturnStock("order-1", 2);
@@ -163,7 +200,7 @@ public sealed class ProductGrainTests(StandardCluster fixture)
 
         await product.Deactivate();
         var refused = await product.Reserve("order-2", 1);
-        await product.Commit("order-1");
+        await product.Settle("order-1", 2, Settlement.Commit);
 
         Assert.Equal(0, refused.Error!.Shortages.Single().Available);
         var view = (await product.Get()).Value!;

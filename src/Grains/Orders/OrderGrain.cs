@@ -124,9 +124,10 @@ public sealed class OrderGrain(
 
     public Task<ReservationFate> GetReservationFate() => Task.FromResult(Order.Status switch
     {
-        OrderStatus.Placing or OrderStatus.PendingPayment => ReservationFate.Keep,
-        OrderStatus.Paid or OrderStatus.Shipped or OrderStatus.Delivered => ReservationFate.Commit,
-        _ => ReservationFate.Release,
+        OrderStatus.None => ReservationFate.Release,
+        OrderStatus.Placing => ReservationFate.Keep,
+        _ when Order.PendingStock != StockAction.None => ReservationFate.Keep,
+        _ => ReservationFate.Forget,
     });
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -200,6 +201,7 @@ public sealed class OrderGrain(
         Order.Status = OrderStatus.PendingPayment;
         Order.History.Add(new StatusChange(OrderStatus.PendingPayment, Order.CreatedAt, null));
         await Save();
+        await Acknowledge();
         OrderEvents.Placed(log, OrderId, Order.CustomerId);
         return View();
     }
@@ -232,7 +234,10 @@ public sealed class OrderGrain(
         await SettlePendingStock();
     }
 
-    /// <summary>Applies the stock effect a previous transition left pending, so a new one never overwrites it.</summary>
+    /// <summary>
+    /// Applies the stock effect a previous transition left pending, so a new one never overwrites it. A product that
+    /// refuses keeps it pending: the reminder tries again and the consistency checker reports it.
+    /// </summary>
     private async Task SettlePendingStock()
     {
         var action = Order.PendingStock;
@@ -241,14 +246,23 @@ public sealed class OrderGrain(
             return;
         }
 
-        await Task.WhenAll(Order.Lines.Select(line => action switch
+        var results = await Task.WhenAll(Order.Lines.Select(line => action switch
         {
-            StockAction.Commit => Product(line.Sku).Commit(OrderId),
-            StockAction.Release => Product(line.Sku).Release(OrderId),
+            StockAction.Commit => Product(line.Sku).Settle(OrderId, line.Quantity, Settlement.Commit),
+            StockAction.Release => Product(line.Sku).Settle(OrderId, line.Quantity, Settlement.Release),
             _ => ReturnLine(line),
         }));
+        if (results.FirstOrDefault(r => !r.IsSuccess) is { } refused)
+        {
+            throw new InvalidOperationException($"Order '{OrderId}': {action} of its stock was refused: {refused.Error!.Detail}");
+        }
+
         Order.PendingStock = StockAction.None;
         await Save();
+        if (action != StockAction.Return)
+        {
+            await Acknowledge();
+        }
     }
 
     private async Task<Result<Done>> ReturnLine(OrderLineState line)
@@ -256,6 +270,9 @@ public sealed class OrderGrain(
         var result = await Product(line.Sku).ReturnStock(OrderId, line.Quantity);
         return result.IsSuccess ? Done.Instance : result.Error;
     }
+
+    /// <summary>Tells each product the last stock call is recorded here, so the product can forget it (one-way).</summary>
+    private Task Acknowledge() => Task.WhenAll(Order.Lines.Select(line => Product(line.Sku).Acknowledge(OrderId)));
 
     /// <summary>Undoes a placement that cannot finish: releases whatever was reserved and forgets the order.</summary>
     private async Task Abandon()

@@ -8,8 +8,10 @@ namespace OrderActors.Grains.Products;
 
 /// <summary>
 /// The product aggregate. Each method validates, changes state, persists, then replies.
-/// While it holds reservations, a reminder audits the old ones with their orders, so a reservation whose order
-/// never came to exist (a crash mid-checkout) cannot hold stock for longer than the recovery delay.
+/// Each reservation step is recorded under its order's id until the order acknowledges it (see
+/// <see cref="ProductState.Reservations"/>); while records are kept, a reminder audits the old ones with their orders, so
+/// neither a lost acknowledgement nor a reservation whose order never came to exist (a crash mid-checkout) outlives
+/// the recovery delay.
 /// </summary>
 /// <remarks>
 /// Reentrant so that a hot product's writes can be grouped (<see cref="GroupCommit"/>): while one write is in flight,
@@ -156,9 +158,9 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
 
         if (Product.Reservations.TryGetValue(reservationId, out var held))
         {
-            return await AfterDurable<ReservedLine>(held.Quantity == quantity
+            return await AfterDurable<ReservedLine>(held.Stage == ReservationStage.Reserved && held.Quantity == quantity
                 ? Line(quantity)
-                : Error.Conflict($"Reservation '{reservationId}' already holds {held.Quantity} units of '{Sku}'."));
+                : Error.Conflict($"Reservation '{reservationId}' of '{Sku}' is {held.Stage} with {held.Quantity} units."));
         }
 
         var available = Product.Exists && Product.Active ? Product.Available() : 0;
@@ -167,7 +169,7 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
             return await AfterDurable<ReservedLine>(Error.InsufficientStock([new Shortage(Sku, quantity, available)]));
         }
 
-        Product.Reservations[reservationId] = new ReservationState { Quantity = quantity, ReservedAt = DateTimeOffset.UtcNow };
+        Record(reservationId, ReservationStage.Reserved, quantity);
         Product.Reserved += quantity;
         var line = Line(quantity);
         var persisted = Persist();
@@ -178,14 +180,61 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
 
     public async Task<Result<Done>> Release(string reservationId)
     {
-        await (ReleaseHeld(reservationId) ? Persist() : writes.Durable());
+        var held = Product.Reservations.GetValueOrDefault(reservationId);
+        if (held?.Stage != ReservationStage.Reserved)
+        {
+            await writes.Durable();
+            return Done.Instance;
+        }
+
+        Product.Reservations.Remove(reservationId);
+        Product.Reserved -= held.Quantity;
+        await Persist();
         return Done.Instance;
     }
 
-    public async Task<Result<Done>> Commit(string reservationId)
+    public async Task<Result<Done>> Settle(string reservationId, int quantity, Settlement settlement)
     {
-        await (CommitHeld(reservationId) ? Persist() : writes.Durable());
+        var stage = settlement == Settlement.Commit ? ReservationStage.Committed : ReservationStage.Released;
+        var held = Product.Reservations.GetValueOrDefault(reservationId);
+        if (held is not null && held.Stage != ReservationStage.Reserved)
+        {
+            return await AfterDurable<Done>(held.Stage == stage && held.Quantity == quantity
+                ? Done.Instance
+                : Error.Conflict($"Reservation '{reservationId}' of '{Sku}' is {held.Stage} with {held.Quantity} units."));
+        }
+
+        // Without a record the reservation was acknowledged, so its units are still counted in Reserved.
+        if (quantity != (held?.Quantity ?? quantity) || quantity < 1 || quantity > Product.Reserved)
+        {
+            return await AfterDurable<Done>(Error.Conflict(
+                $"Cannot settle {quantity} units of '{Sku}' for '{reservationId}': {Product.Reserved} reserved, {held?.Quantity ?? 0} recorded for it."));
+        }
+
+        Product.Reserved -= quantity;
+        if (settlement == Settlement.Commit)
+        {
+            Product.OnHand -= quantity;
+            Product.Sold += quantity;
+        }
+
+        Record(reservationId, stage, quantity);
+        var persisted = Persist();
+        await EnsureAudit();
+        await persisted;
         return Done.Instance;
+    }
+
+    public Task Acknowledge(string reservationId)
+    {
+        // Not awaited: the order does not wait, and a forgotten record that is lost with a failed write only
+        // comes back as a record the audit forgets later.
+        if (Product.Reservations.Remove(reservationId))
+        {
+            writes.Persist().Ignore();
+        }
+
+        return Task.CompletedTask;
     }
 
     public async Task<Result<ProductView>> ReturnStock(string returnId, int quantity)
@@ -210,7 +259,7 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
         return await Save();
     }
 
-    /// <summary>Asks the order behind every reservation older than the recovery delay what should become of it.</summary>
+    /// <summary>Asks the order behind every record older than the recovery delay what should become of it.</summary>
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (Product.Reservations.Count == 0)
@@ -228,17 +277,24 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
         }
 
         var cutoff = DateTimeOffset.UtcNow - options.Value.RecoveryDelay;
-        var old = Product.Reservations.Where(r => r.Value.ReservedAt <= cutoff).Select(r => r.Key).ToList();
-        var fates = await Task.WhenAll(old.Select(id => GrainFactory.GetGrain<IOrderGrain>(id).GetReservationFate()));
+        var old = Product.Reservations.Where(r => r.Value.ReservedAt <= cutoff).ToList();
+        var fates = await Task.WhenAll(old.Select(r => GrainFactory.GetGrain<IOrderGrain>(r.Key).GetReservationFate()));
         var changed = false;
-        foreach (var (id, fate) in old.Zip(fates))
+        foreach (var ((id, asked), fate) in old.Zip(fates))
         {
-            changed |= fate switch
+            // Only the record the order was asked about: calls that ran during the await may have replaced it.
+            if (fate == ReservationFate.Keep || Product.Reservations.GetValueOrDefault(id) != asked)
             {
-                ReservationFate.Release => ReleaseHeld(id),
-                ReservationFate.Commit => CommitHeld(id),
-                _ => false,
-            };
+                continue;
+            }
+
+            Product.Reservations.Remove(id);
+            if (fate == ReservationFate.Release && asked.Stage == ReservationStage.Reserved)
+            {
+                Product.Reserved -= asked.Quantity;
+            }
+
+            changed = true;
         }
 
         if (changed)
@@ -247,29 +303,8 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
         }
     }
 
-    private bool ReleaseHeld(string reservationId)
-    {
-        if (!Product.Reservations.Remove(reservationId, out var held))
-        {
-            return false;
-        }
-
-        Product.Reserved -= held.Quantity;
-        return true;
-    }
-
-    private bool CommitHeld(string reservationId)
-    {
-        if (!Product.Reservations.Remove(reservationId, out var held))
-        {
-            return false;
-        }
-
-        Product.Reserved -= held.Quantity;
-        Product.OnHand -= held.Quantity;
-        Product.Sold += held.Quantity;
-        return true;
-    }
+    private void Record(string reservationId, ReservationStage stage, int quantity) =>
+        Product.Reservations[reservationId] = new ReservationState { Quantity = quantity, ReservedAt = DateTimeOffset.UtcNow, Stage = stage };
 
     private async Task EnsureAudit()
     {

@@ -2,7 +2,12 @@ using OrderActors.Grains.Abstractions;
 
 namespace OrderActors.Grains.Products;
 
-/// <summary>The persisted state of one product: catalog details, stock and open reservations.</summary>
+/// <summary>
+/// The persisted state of one product: catalog details, stock counters, and a record of each reservation step whose
+/// order has not yet acknowledged it. Reservations an order has acknowledged live on in <see cref="Reserved"/> and in
+/// the order alone, so the state — and each write of it — stays as small as the calls in flight, not as large as
+/// every reservation awaiting payment.
+/// </summary>
 [GenerateSerializer, Alias("orderactors.product-state")]
 public sealed class ProductState
 {
@@ -27,10 +32,13 @@ public sealed class ProductState
     /// <summary>Physical units in the warehouse, reserved ones included.</summary>
     [Id(5)] public int OnHand { get; set; }
 
-    /// <summary>Sum of <see cref="Reservations"/>, kept so a read never has to add them up.</summary>
+    /// <summary>Units held by reservations that are neither sold nor released, acknowledged or not.</summary>
     [Id(6)] public int Reserved { get; set; }
 
-    /// <summary>Open reservations by reservation id, which is the id of the order that holds them.</summary>
+    /// <summary>
+    /// The last step of each reservation its order has not acknowledged, by reservation id (the order's id): what
+    /// makes a repeated call change nothing.
+    /// </summary>
     [Id(7)] public Dictionary<string, ReservationState> Reservations { get; set; } = [];
 
     /// <summary>Whether new reservations and cart lines are accepted.</summary>
@@ -61,13 +69,30 @@ public sealed class ProductState
     public ProductSummary ToSummary() => new(Sku, Name, Description, Price, Currency, Available(), Active, Version);
 }
 
-/// <summary>Units held for one order, and since when.</summary>
+/// <summary>The last step of one order's reservation, how many units it concerns, and when it was taken.</summary>
 [GenerateSerializer, Alias("orderactors.reservation-state")]
 public sealed class ReservationState
 {
-    /// <summary>Units held.</summary>
+    /// <summary>Units concerned.</summary>
     [Id(0)] public int Quantity { get; set; }
 
-    /// <summary>When the reservation was made; old ones are checked against their order.</summary>
+    /// <summary>When the step was taken; records older than the recovery delay are checked against their order.</summary>
     [Id(1)] public DateTimeOffset ReservedAt { get; set; }
+
+    /// <summary>Where the reservation is; records stored before steps existed are <see cref="ReservationStage.Reserved"/>.</summary>
+    [Id(2)] public ReservationStage Stage { get; set; }
+}
+
+/// <summary>The steps of a reservation as its product records them.</summary>
+[GenerateSerializer, Alias("orderactors.reservation-stage")]
+public enum ReservationStage
+{
+    /// <summary>The units are held.</summary>
+    Reserved = 0,
+
+    /// <summary>The units were sold.</summary>
+    Committed = 1,
+
+    /// <summary>The units went back to availability.</summary>
+    Released = 2,
 }
