@@ -40,6 +40,8 @@ public sealed class OrderGrain(
             {
                 return AsOf(OrderStatus.PendingPayment);
             }
+
+            await RemindToRecover();
         }
         else
         {
@@ -49,7 +51,8 @@ public sealed class OrderGrain(
                 return invalid;
             }
 
-            await Begin(command);
+            // Both must be durable before any stock is touched, neither needs the other: written side by side.
+            await Task.WhenAll(Begin(command), RemindToRecover());
         }
 
         return await ReserveLines();
@@ -165,13 +168,15 @@ public sealed class OrderGrain(
     }
 
     /// <summary>
-    /// Reserves every line under this order's id (repeatable: reservations are idempotent), all or nothing.
-    /// The reminder is registered first, on every attempt: an attempt that failed to register it must not leave
-    /// an order that nothing would ever expire.
+    /// Registers the reminder that undoes an interrupted placement, on every placement attempt: an attempt that
+    /// failed to register it must not leave an order that nothing would ever expire. A tick that finds no order
+    /// (its first write failed) only unregisters itself.
     /// </summary>
+    private Task RemindToRecover() => this.RegisterOrUpdateReminder(ReminderName, Options.RecoveryDelay, Options.ReminderPeriod);
+
+    /// <summary>Reserves every line under this order's id (repeatable: reservations are idempotent), all or nothing.</summary>
     private async Task<Result<OrderView>> ReserveLines()
     {
-        await this.RegisterOrUpdateReminder(ReminderName, Options.RecoveryDelay, Options.ReminderPeriod);
         Result<ReservedLine>[] reserved;
         try
         {
