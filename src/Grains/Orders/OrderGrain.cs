@@ -21,6 +21,9 @@ public sealed class OrderGrain(
 {
     public const string ReminderName = "order-deadline";
 
+    /// <summary>The reminder as this activation last registered it: unregistering it then needs no lookup.</summary>
+    private IGrainReminder? reminder;
+
     private string OrderId => this.GetPrimaryKeyString();
 
     private OrderState Order => state.State;
@@ -143,7 +146,7 @@ public sealed class OrderGrain(
                 await Abandon();
                 return;
             case OrderStatus.PendingPayment when DateTimeOffset.UtcNow < Order.PaymentDueAt:
-                await this.RegisterOrUpdateReminder(ReminderName, Order.PaymentDueAt - DateTimeOffset.UtcNow, Options.ReminderPeriod);
+                await Remind(Order.PaymentDueAt - DateTimeOffset.UtcNow);
                 return;
             case OrderStatus.PendingPayment:
                 await Expire();
@@ -172,7 +175,9 @@ public sealed class OrderGrain(
     /// failed to register it must not leave an order that nothing would ever expire. A tick that finds no order
     /// (its first write failed) only unregisters itself.
     /// </summary>
-    private Task RemindToRecover() => this.RegisterOrUpdateReminder(ReminderName, Options.RecoveryDelay, Options.ReminderPeriod);
+    private Task RemindToRecover() => Remind(Options.RecoveryDelay);
+
+    private async Task Remind(TimeSpan due) => reminder = await this.RegisterOrUpdateReminder(ReminderName, due, Options.ReminderPeriod);
 
     /// <summary>Reserves every line under this order's id (repeatable: reservations are idempotent), all or nothing.</summary>
     private async Task<Result<OrderView>> ReserveLines()
@@ -303,11 +308,27 @@ public sealed class OrderGrain(
 
     private async Task Unremind()
     {
-        var reminder = await this.GetReminder(ReminderName);
         if (reminder is not null)
         {
-            await this.UnregisterReminder(reminder);
+            try
+            {
+                await this.UnregisterReminder(reminder);
+                reminder = null;
+                return;
+            }
+            catch (ReminderException)
+            {
+                // Changed or removed since this activation registered it (its version no longer matches): look it up.
+            }
         }
+
+        var current = await this.GetReminder(ReminderName);
+        if (current is not null)
+        {
+            await this.UnregisterReminder(current);
+        }
+
+        reminder = null;
     }
 
     private static Error? Invalid(PlaceOrder command)
