@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Benchmarks OrderActors against its ceilings (docs/benchmarks.md): builds Release, starts its own silos, gateway
-# and hello-world server on loopback ports it picks, runs every scenario for BENCH_SECONDS (default 10) at
-# BENCH_CONCURRENCY (default 32), prints the table and writes docs/benchmarks/results.json and ratios.png.
+# and hello-world server on loopback ports it picks, runs the scenarios at BENCH_CONCURRENCY (default 32), prints the
+# table and writes docs/benchmarks/results.json and ratios.png (only the figures of the scenarios that ran).
+# Each side of each ratio runs its load unmeasured for BENCH_WARMUP seconds (default 10; JIT tiering settles), then
+# measured for BENCH_SECONDS (default 10). BENCH_SCENARIOS picks scenarios, e.g. BENCH_SCENARIOS=R1,R3 (default all:
+# R1,R2,R3,R4,R5).
 # PostgreSQL and Redis: ConnectionStrings__Postgres / ConnectionStrings__Redis when both are set, otherwise local
 # ones started with scripts/infra.sh. The bench uses its own database (BENCH_DATABASE, default orderactors_bench).
 set -euo pipefail
@@ -45,5 +48,5 @@ export BENCH_TOKEN=${BENCH_TOKEN:-$(dotnet src/Gateway/bin/Release/net10.0/Order
 
 args=()
 for setting in "${gateway_env[@]}"; do args+=(--gateway-env "$setting"); done
-say "running the scenarios (about 4-6 minutes)"
+say "running ${BENCH_SCENARIOS:-every scenario} (all of them: about 8-10 minutes)"
 dotnet bench/OrderActors.Bench/bin/Release/net10.0/OrderActors.Bench.dll "${args[@]}"

@@ -10,15 +10,19 @@ namespace OrderActors.Bench;
 
 /// <summary>
 /// One benchmark run: starts its own silos, gateway and hello server on loopback (under a cluster and service id
-/// of its own), runs every scenario for a bounded time, and reports each figure as a ratio taken within the run.
+/// of its own), runs the chosen scenarios for a bounded time, and reports each figure as a ratio taken within the run.
+/// Each side of each ratio gets the same unmeasured warm-up (BENCH_WARMUP) right before it is measured.
 /// </summary>
 public sealed class BenchRun(BenchSettings settings) : IAsyncDisposable
 {
     private const string ReadSku = "BENCH-READ";
     private const string HotSku = "BENCH-HOT";
+    private const string HotWarmupSku = "BENCH-HOT-WARMUP";
     private const string FlashSku = "BENCH-FLASH";
     private const int LargeStock = 100_000_000;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+    // An idle connection's statistics reach pg_stat_user_tables within 10 s.
+    private static readonly TimeSpan StatisticsFlush = TimeSpan.FromSeconds(11);
 
     private readonly string id = $"bench-{DateTime.UtcNow:yyyyMMddHHmmss}-{Guid.NewGuid().ToString("N")[..4]}";
     private readonly Database database = new(settings.Postgres);
@@ -35,14 +39,13 @@ public sealed class BenchRun(BenchSettings settings) : IAsyncDisposable
     {
         Directory.CreateDirectory(LogDirectory);
         report.Begin(id, settings);
-        Say($"run {id}: {settings.Seconds} s per measurement, concurrency {settings.Concurrency}, logs in {LogDirectory}");
+        Say($"run {id}: {string.Join(", ", settings.Scenarios)}; {settings.WarmupSeconds} s warm-up and {settings.Seconds} s " +
+            $"measurement per side, concurrency {settings.Concurrency}, logs in {LogDirectory}");
         await database.EnsureExistsAsync();
 
         var silo = await StartSiloAsync("silo1");
         var gateway = Start("gateway", GatewayEnvironment(), Repository.Binary("Gateway", "OrderActors.Gateway.dll"));
         await gateway.WaitReadyAsync("/health/ready", StartTimeout);
-        var hello = Start("hello", new Dictionary<string, string>(), typeof(BenchRun).Assembly.Location, "hello");
-        await hello.WaitReadyAsync("/", StartTimeout);
         client = await ConnectClientAsync();
         http = NewHttpClient(gateway.Address);
 
@@ -52,14 +55,38 @@ public sealed class BenchRun(BenchSettings settings) : IAsyncDisposable
 
         await CreateProductAsync(ReadSku, 1000);
         await CreateProductAsync(HotSku, LargeStock);
+        await CreateProductAsync(HotWarmupSku, LargeStock);
         await CreateProductAsync(FlashSku, LargeStock);
 
-        await ReadPathAsync(gateway, hello);
-        await HotProductAsync();
-        await ActivateCartsAsync(silo);
-        await WritePathAsync(gateway);
-        await FlashSaleAsync();
-        await ScaleOutAsync(gateway);
+        if (settings.Runs("R1"))
+        {
+            await ReadPathAsync(gateway);
+        }
+
+        if (settings.Runs("R3"))
+        {
+            await HotProductAsync();
+        }
+
+        if (settings.Runs("R2") || settings.Runs("R4"))
+        {
+            await ActivateCartsAsync(silo);
+        }
+
+        if (settings.Runs("R2"))
+        {
+            await WritePathAsync(gateway);
+        }
+
+        if (settings.Runs("R4"))
+        {
+            await FlashSaleAsync();
+        }
+
+        if (settings.Runs("R5"))
+        {
+            await ScaleOutAsync(gateway);
+        }
 
         report.End();
         await report.WriteAsync(settings.OutputDirectory);
@@ -67,15 +94,15 @@ public sealed class BenchRun(BenchSettings settings) : IAsyncDisposable
     }
 
     /// <summary>R1: GET of an active product through the gateway ÷ a bare Kestrel JSON hello-world; same wrk settings.</summary>
-    private async Task ReadPathAsync(Node gateway, Node hello)
+    private async Task ReadPathAsync(Node gateway)
     {
+        var hello = Start("hello", new Dictionary<string, string>(), typeof(BenchRun).Assembly.Location, "hello");
+        await hello.WaitReadyAsync("/", StartTimeout);
         var product = new Uri(gateway.Address, $"/api/products/{ReadSku}");
-        await Wrk.RunAsync(product, settings.Concurrency, 2, settings.Token);
-        await Wrk.RunAsync(hello.Address, settings.Concurrency, 2, settings.Token);
-        var actors = await Wrk.RunAsync(product, settings.Concurrency, settings.Seconds, settings.Token);
-        var baseline = await Wrk.RunAsync(hello.Address, settings.Concurrency, settings.Seconds, settings.Token);
+        var actors = await WarmedAsync(seconds => Wrk.RunAsync(product, settings.Concurrency, seconds, settings.Token));
+        var baseline = await WarmedAsync(seconds => Wrk.RunAsync(hello.Address, settings.Concurrency, seconds, settings.Token));
         report.Add("R1", "read path: GET product ÷ Kestrel hello-world", "req/s", actors, baseline, 0.6,
-            "wrk -t2, same connections and duration on both sides");
+            "wrk -t2, same connections, warm-up and duration on both sides");
     }
 
     /// <summary>
@@ -84,27 +111,11 @@ public sealed class BenchRun(BenchSettings settings) : IAsyncDisposable
     /// </summary>
     private async Task HotProductAsync()
     {
-        var product = Grains.GetGrain<IProductGrain>(HotSku);
+        // The warm-up reserves on a product of its own: reservations stay in a product's state, and the measured
+        // product starts as empty as the lock design's row.
+        await WarmUpAsync(seconds => ReserveAsync(HotWarmupSku, seconds));
         var writesBefore = await database.StoredVersionAsync(id, "product", HotSku);
-        var latencies = new ConcurrentBag<double>();
-        long refused = 0;
-        var actors = await TimedAsync(settings.Concurrency, settings.Seconds, async () =>
-        {
-            var started = Stopwatch.GetTimestamp();
-            var reservation = Guid.NewGuid().ToString("N");
-            var result = await product.Reserve(reservation, 1);
-            if (!result.IsSuccess)
-            {
-                Interlocked.Increment(ref refused);
-                return false;
-            }
-
-            // What an order does once it has recorded the reservation (one-way, not waited for).
-            await product.Acknowledge(reservation);
-
-            latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            return true;
-        }, latencies);
+        var (actors, refused) = await ReserveAsync(HotSku, settings.Seconds);
 
         var stored = await database.StoredStateAsync(id, "product", HotSku);
         var writes = await database.StoredVersionAsync(id, "product", HotSku) - writesBefore;
@@ -112,19 +123,16 @@ public sealed class BenchRun(BenchSettings settings) : IAsyncDisposable
         var onHand = stored.GetProperty("onHand").GetInt64();
         var actorsOversold = Math.Max(0, reserved - onHand) + Math.Abs(reserved - actors.Count);
 
-        await database.ExecuteAsync($"""
-            DROP TABLE IF EXISTS bench_stock;
-            CREATE TABLE bench_stock (id int PRIMARY KEY, qty int NOT NULL CHECK (qty >= 0));
-            INSERT INTO bench_stock VALUES (1, {LargeStock}), (2, {LargeStock});
-            """);
-        var baseline = await PgBench.RunAsync(settings.Postgres, """
+        var reset = () => RefillLockStockAsync(1);
+        await reset();
+        var baseline = await WarmedAsync(seconds => PgBench.RunAsync(settings.Postgres, """
             BEGIN;
             SELECT qty FROM bench_stock WHERE id = 1 FOR UPDATE \gset
             \if :qty > 0
             UPDATE bench_stock SET qty = qty - 1 WHERE id = 1;
             \endif
             COMMIT;
-            """, settings.Concurrency, settings.Seconds);
+            """, settings.Concurrency, seconds), reset);
         var sold = LargeStock - await database.ScalarAsync("SELECT qty FROM bench_stock WHERE id = 1");
         var lockOversold = Math.Abs(sold - baseline.Count);
 
@@ -180,8 +188,7 @@ public sealed class BenchRun(BenchSettings settings) : IAsyncDisposable
               return wrk.format("PUT", "/api/carts/{{CartPrefix}}" .. cart .. "/items/{{FlashSku}}", nil, '{"quantity":' .. (n % 9 + 1) .. '}')
             end
             """);
-        await Wrk.RunAsync(gateway.Address, settings.Concurrency, 2, settings.Token, script);
-        var actors = await Wrk.RunAsync(gateway.Address, settings.Concurrency, settings.Seconds, settings.Token, script);
+        var actors = await WarmedAsync(seconds => Wrk.RunAsync(gateway.Address, settings.Concurrency, seconds, settings.Token, script));
 
         var payload = await database.AnyPayloadAsync(id, "cart");
         var service = id + "-pgbench";
@@ -206,9 +213,11 @@ public sealed class BenchRun(BenchSettings settings) : IAsyncDisposable
         var statement = System.Text.RegularExpressions.Regex.Replace(write, @"@(\w+)", m => parameters[m.Groups[1].Value]);
         // Each client writes its own row and carries the version the statement returns into its next write,
         // as a grain carries its ETag: the same statement, the same version check, no extra read.
-        var baseline = await PgBench.RunAsync(settings.Postgres,
-            statement + " \\gset\n\\set version :newgrainstateversion\n",
-            settings.Concurrency, settings.Seconds, "version=1");
+        // After the warm-up every row is back at version 1, where each client's first measured write expects it.
+        var baseline = await WarmedAsync(
+            seconds => PgBench.RunAsync(settings.Postgres, statement + " \\gset\n\\set version :newgrainstateversion\n",
+                settings.Concurrency, seconds, "version=1"),
+            () => database.ExecuteAsync($"UPDATE OrleansStorage SET Version = 1 WHERE ServiceId = '{service}'"));
         var stale = await database.ScalarAsync(
             "SELECT count(*) FROM OrleansStorage WHERE ServiceId = @service AND Version = 1", ("service", service));
         report.Add("R2", "write path: PUT cart line ÷ pgbench WriteToStorageKey", "req/s", actors, baseline, 0.9,
@@ -221,31 +230,42 @@ public sealed class BenchRun(BenchSettings settings) : IAsyncDisposable
     /// </summary>
     private async Task FlashSaleAsync()
     {
-        var storageBefore = await database.StorageWritesAsync(id);
-        var remindersBefore = await database.TableWritesAsync("orleansreminders");
-        var productBefore = await database.StoredStateAsync(id, "product", FlashSku);
         var customers = report.CartsActivated / 2;
         long next = -1;
         long failures = 0;
-        var latencies = new ConcurrentBag<double>();
-        var actors = await TimedAsync(settings.Concurrency, settings.Seconds, async () =>
+        // Checkout + pay for the given time, each order on the next prepared cart (warm-up and measurement alike).
+        async Task<Measurement> OrdersAsync(int seconds)
         {
-            var customer = Interlocked.Increment(ref next);
-            if (customer >= customers)
+            failures = 0;
+            var latencies = new ConcurrentBag<double>();
+            return await TimedAsync(settings.Concurrency, seconds, async () =>
             {
-                throw new InvalidOperationException($"R4 ran out of prepared carts ({customers}); raise BENCH_CARTS.");
-            }
+                var customer = Interlocked.Increment(ref next);
+                if (customer >= customers)
+                {
+                    throw new InvalidOperationException($"R4 ran out of prepared carts ({customers}); raise BENCH_CARTS.");
+                }
 
-            var started = Stopwatch.GetTimestamp();
-            if (await OrderAsync(CartId(customer)))
-            {
-                latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                return true;
-            }
+                var started = Stopwatch.GetTimestamp();
+                if (await OrderAsync(CartId(customer)))
+                {
+                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    return true;
+                }
 
-            Interlocked.Increment(ref failures);
-            return false;
-        }, latencies);
+                Interlocked.Increment(ref failures);
+                return false;
+            }, latencies);
+        }
+
+        await WarmUpAsync(OrdersAsync);
+        // The write counts start once earlier writes (the warm-up's, the carts' reminders) are in pg_stat_user_tables.
+        await Task.Delay(StatisticsFlush);
+
+        var storageBefore = await database.StorageWritesAsync(id);
+        var remindersBefore = await database.TableWritesAsync("orleansreminders");
+        var productBefore = await database.StoredStateAsync(id, "product", FlashSku);
+        var actors = await OrdersAsync(settings.Seconds);
         var ended = Stopwatch.StartNew();
 
         var product = await database.StoredStateAsync(id, "product", FlashSku);
@@ -253,12 +273,17 @@ public sealed class BenchRun(BenchSettings settings) : IAsyncDisposable
         var actorsOversold = Math.Max(0, product.GetProperty("reserved").GetInt64() - product.GetProperty("onHand").GetInt64())
             + Math.Abs(sold - actors.Count);
 
-        await database.ExecuteAsync("""
-            DROP TABLE IF EXISTS bench_orders;
-            CREATE TABLE bench_orders (id bigserial PRIMARY KEY, customer int NOT NULL, sku int NOT NULL, quantity int NOT NULL,
-              amount numeric(12, 2) NOT NULL, status text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
-            """);
-        var baseline = await PgBench.RunAsync(settings.Postgres, """
+        var reset = async () =>
+        {
+            await RefillLockStockAsync(2);
+            await database.ExecuteAsync("""
+                DROP TABLE IF EXISTS bench_orders;
+                CREATE TABLE bench_orders (id bigserial PRIMARY KEY, customer int NOT NULL, sku int NOT NULL, quantity int NOT NULL,
+                  amount numeric(12, 2) NOT NULL, status text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
+                """);
+        };
+        await reset();
+        var baseline = await WarmedAsync(seconds => PgBench.RunAsync(settings.Postgres, """
             \set customer random(1, 1000000)
             BEGIN;
             SELECT qty FROM bench_stock WHERE id = 2 FOR UPDATE \gset
@@ -267,13 +292,13 @@ public sealed class BenchRun(BenchSettings settings) : IAsyncDisposable
             INSERT INTO bench_orders (customer, sku, quantity, amount, status) VALUES (:customer, 2, 1, 49.90, 'Paid');
             \endif
             COMMIT;
-            """, settings.Concurrency, settings.Seconds);
+            """, settings.Concurrency, seconds), reset);
         var lockSold = LargeStock - await database.ScalarAsync("SELECT qty FROM bench_stock WHERE id = 2");
         var lockOrders = await database.ScalarAsync("SELECT count(*) FROM bench_orders");
         var lockOversold = Math.Abs(lockSold - lockOrders) + Math.Abs(lockOrders - baseline.Count);
 
-        // Statistics of idle connections reach pg_stat_user_tables within 10 s; the pgbench run above took most of it.
-        var wait = TimeSpan.FromSeconds(11) - ended.Elapsed;
+        // Statistics of idle connections reach pg_stat_user_tables within 10 s; the pgbench runs above took most of it.
+        var wait = StatisticsFlush - ended.Elapsed;
         if (wait > TimeSpan.Zero)
         {
             await Task.Delay(wait);
@@ -332,9 +357,66 @@ public sealed class BenchRun(BenchSettings settings) : IAsyncDisposable
               return wrk.format("GET", cart)
             end
             """);
-        await Wrk.RunAsync(gateway.Address, settings.Concurrency, 2, settings.Token, script);
-        return await Wrk.RunAsync(gateway.Address, settings.Concurrency, settings.Seconds, settings.Token, script);
+        return await WarmedAsync(seconds => Wrk.RunAsync(gateway.Address, settings.Concurrency, seconds, settings.Token, script));
     }
+
+    /// <summary>
+    /// One side of a ratio: <paramref name="load"/> unmeasured for BENCH_WARMUP seconds (JIT tiering, pools and caches
+    /// settle), then <paramref name="reset"/> when the warm-up changed what the measurement checks, then
+    /// <paramref name="load"/> measured for BENCH_SECONDS. Both sides of every ratio go through here.
+    /// </summary>
+    private async Task<Measurement> WarmedAsync(Func<int, Task<Measurement>> load, Func<Task>? reset = null)
+    {
+        if (await WarmUpAsync(load) && reset is not null)
+        {
+            await reset();
+        }
+
+        return await load(settings.Seconds);
+    }
+
+    /// <summary>Runs <paramref name="load"/> for BENCH_WARMUP seconds and forgets its figures; false when BENCH_WARMUP is 0.</summary>
+    private async Task<bool> WarmUpAsync<T>(Func<int, Task<T>> load)
+    {
+        if (settings.WarmupSeconds == 0)
+        {
+            return false;
+        }
+
+        await load(settings.WarmupSeconds);
+        return true;
+    }
+
+    /// <summary>Durable reservations of one unit each on one product, by BENCH_CONCURRENCY callers, for the given time.</summary>
+    private async Task<(Measurement Reserved, long Refused)> ReserveAsync(string sku, int seconds)
+    {
+        var product = Grains.GetGrain<IProductGrain>(sku);
+        var latencies = new ConcurrentBag<double>();
+        long refused = 0;
+        var reserved = await TimedAsync(settings.Concurrency, seconds, async () =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            var reservation = Guid.NewGuid().ToString("N");
+            var result = await product.Reserve(reservation, 1);
+            if (!result.IsSuccess)
+            {
+                Interlocked.Increment(ref refused);
+                return false;
+            }
+
+            // What an order does once it has recorded the reservation (one-way, not waited for).
+            await product.Acknowledge(reservation);
+            latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return true;
+        }, latencies);
+        return (reserved, refused);
+    }
+
+    /// <summary>The lock design's stock row <paramref name="row"/>, full again (the table is made on first use).</summary>
+    private Task RefillLockStockAsync(int row) => database.ExecuteAsync($"""
+        CREATE TABLE IF NOT EXISTS bench_stock (id int PRIMARY KEY, qty int NOT NULL CHECK (qty >= 0));
+        INSERT INTO bench_stock VALUES ({row}, {LargeStock}) ON CONFLICT (id) DO UPDATE SET qty = EXCLUDED.qty;
+        """);
 
     /// <summary>Checkout then pay, each with its own idempotency key; true when both succeeded.</summary>
     private async Task<bool> OrderAsync(string customer)

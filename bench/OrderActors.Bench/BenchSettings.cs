@@ -7,15 +7,21 @@ public sealed record BenchSettings(
     string Postgres,
     string Redis,
     int Seconds,
+    int WarmupSeconds,
+    IReadOnlyList<string> Scenarios,
     int Concurrency,
     int Carts,
     string? Token,
     IReadOnlyDictionary<string, string> GatewayEnvironment,
     string OutputDirectory)
 {
+    /// <summary>Every scenario, in the order a run takes them.</summary>
+    public static readonly IReadOnlyList<string> AllScenarios = ["R1", "R3", "R2", "R4", "R5"];
+
     /// <summary>
     /// Environment: ConnectionStrings__Postgres and ConnectionStrings__Redis (required), BENCH_DATABASE
-    /// (default orderactors_bench, created when missing), BENCH_SECONDS (10), BENCH_CONCURRENCY (32),
+    /// (default orderactors_bench, created when missing), BENCH_SECONDS (10), BENCH_WARMUP (10, seconds of unmeasured
+    /// load before each side of each ratio), BENCH_SCENARIOS (comma list, default all), BENCH_CONCURRENCY (32),
     /// BENCH_CARTS (100000), BENCH_TOKEN (sent as a bearer token on every HTTP request), BENCH_OUTPUT
     /// (default docs/benchmarks). Arguments: <c>--gateway-env KEY=VALUE</c>, repeatable, set only on the gateway.
     /// </summary>
@@ -43,11 +49,32 @@ public sealed record BenchSettings(
             postgres.ConnectionString,
             Required("ConnectionStrings__Redis"),
             Number("BENCH_SECONDS", 10),
+            Number("BENCH_WARMUP", 10, minimum: 0),
+            ChosenScenarios(),
             Number("BENCH_CONCURRENCY", 32),
             Number("BENCH_CARTS", 100_000),
             Optional("BENCH_TOKEN"),
             gateway,
             Optional("BENCH_OUTPUT") ?? Path.Combine(Repository.Root, "docs", "benchmarks"));
+    }
+
+    public bool Runs(string scenario) => Scenarios.Contains(scenario);
+
+    private static string[] ChosenScenarios()
+    {
+        if (Optional("BENCH_SCENARIOS") is not { } list)
+        {
+            return [.. AllScenarios];
+        }
+
+        var chosen = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(scenario => scenario.ToUpperInvariant()).ToHashSet();
+        if (chosen.Count == 0 || chosen.Except(AllScenarios).Any())
+        {
+            throw new ArgumentException($"BENCH_SCENARIOS='{list}': expected a comma list of {string.Join(", ", AllScenarios.Order())}.");
+        }
+
+        return [.. AllScenarios.Where(chosen.Contains)];
     }
 
     private static string? Optional(string name) =>
@@ -56,8 +83,10 @@ public sealed record BenchSettings(
     private static string Required(string name) =>
         Optional(name) ?? throw new InvalidOperationException($"{name} is required.");
 
-    private static int Number(string name, int fallback) =>
-        Optional(name) is { } value ? int.Parse(value) : fallback;
+    private static int Number(string name, int fallback, int minimum = 1) =>
+        Optional(name) is not { } value ? fallback
+        : int.TryParse(value, out var number) && number >= minimum ? number
+        : throw new ArgumentException($"{name}='{value}': expected a whole number, {minimum} or more.");
 }
 
 /// <summary>Where the built silo and gateway live: the same configuration as this bench build.</summary>

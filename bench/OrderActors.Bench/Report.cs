@@ -49,6 +49,8 @@ public sealed class Report
         Machine["memory"] = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal", StringComparison.Ordinal)).Split(':', 2)[1].Trim();
         Machine["loadAverageAtStart"] = File.ReadAllText("/proc/loadavg").Trim();
         Settings["seconds"] = settings.Seconds;
+        Settings["warmupSeconds"] = settings.WarmupSeconds;
+        Settings["scenarios"] = settings.Scenarios;
         Settings["concurrency"] = settings.Concurrency;
         Settings["carts"] = settings.Carts;
         Settings["bearerToken"] = settings.Token is not null;
@@ -101,7 +103,11 @@ public sealed class Report
         var ready = string.Join(", ", StartToReadySeconds.Select(s => s.ToString("0.00", CultureInfo.InvariantCulture) + " s"));
         lines.Add($"| silo start to ready | {ready} | | | < 5 s | {(StartToReadySeconds.All(s => s < 5) ? "yes" : "no")} |");
         lines.Add($"| silo memory idle | {MemoryIdleMiB:0} MiB | | | | |");
-        lines.Add($"| silo memory, {CartsActivated:N0} active carts | {MemoryCartsMiB:0} MiB | | | | |");
+        if (CartsActivated > 0)
+        {
+            lines.Add($"| silo memory, {CartsActivated:N0} active carts | {MemoryCartsMiB:0} MiB | | | | |");
+        }
+
         return string.Join('\n', lines);
     }
 
