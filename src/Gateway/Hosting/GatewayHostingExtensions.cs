@@ -22,7 +22,7 @@ public static class GatewayHostingExtensions
         }
 
         configuration["urls"] ??= "http://127.0.0.1:8080"; // loopback unless Urls, ASPNETCORE_URLS or --urls say otherwise
-        builder.AddOrderActorsLogging();
+        builder.AddOrderActorsLogging(batched: true);
         builder.AddOrderActorsMetrics();
         builder.UseOrleansClient(client =>
         {

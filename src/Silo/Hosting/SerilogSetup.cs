@@ -1,4 +1,5 @@
 using Serilog;
+using Serilog.Configuration;
 using Serilog.Formatting.Compact;
 
 namespace OrderActors.Hosting;
@@ -6,7 +7,12 @@ namespace OrderActors.Hosting;
 /// <summary>Serilog for every OrderActors process: structured, to stdout, human-readable only in Development.</summary>
 public static class SerilogSetup
 {
-    public static IHostApplicationBuilder AddOrderActorsLogging(this IHostApplicationBuilder builder)
+    /// <param name="builder">The host.</param>
+    /// <param name="batched">
+    /// Outside Development, queue log lines and write them to stdout many at a time, off the request path (the gateway,
+    /// which logs a line per request); otherwise each line is its own write.
+    /// </param>
+    public static IHostApplicationBuilder AddOrderActorsLogging(this IHostApplicationBuilder builder, bool batched = false)
     {
         var development = builder.Environment.IsDevelopment();
         builder.Services.AddSerilog((services, logger) =>
@@ -16,6 +22,12 @@ public static class SerilogSetup
             if (development)
             {
                 logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}");
+            }
+            else if (batched)
+            {
+                // Lines reach stdout within 200 ms; the host disposes the logger on shutdown, which writes what is queued.
+                logger.WriteTo.Sink(new BatchedStreamSink(new RenderedCompactJsonFormatter(), Console.OpenStandardOutput()),
+                    new BatchingOptions { BufferingTimeLimit = TimeSpan.FromMilliseconds(200) });
             }
             else
             {
