@@ -27,11 +27,13 @@ public sealed class Node : IAsyncDisposable
     public static Node Start(string name, string logDirectory, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var port = FreePort();
-        var info = new ProcessStartInfo("dotnet", [.. arguments, "--urls", $"http://127.0.0.1:{port}"])
+        // The node writes its output straight into its log file: sh only sets up the redirection and then becomes
+        // the dotnet process (exec, same pid), so the bench spends no CPU relaying lines while it measures.
+        var info = new ProcessStartInfo("/bin/sh",
+            ["-c", "log=$1; shift; exec \"$@\" > \"$log\" 2>&1", name, Path.Combine(logDirectory, name + ".log"),
+             "dotnet", .. arguments, "--urls", $"http://127.0.0.1:{port}"])
         {
             UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
             WorkingDirectory = Path.GetDirectoryName(arguments[0])!,
         };
         foreach (var (key, value) in environment)
@@ -39,13 +41,7 @@ public sealed class Node : IAsyncDisposable
             info.Environment[key] = value;
         }
 
-        var log = new StreamWriter(Path.Combine(logDirectory, name + ".log")) { AutoFlush = true };
-        var process = new Process { StartInfo = info };
-        process.OutputDataReceived += (_, e) => Write(log, e.Data);
-        process.ErrorDataReceived += (_, e) => Write(log, e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {name}.");
         return new Node(name, process, new Uri($"http://127.0.0.1:{port}"));
     }
 
@@ -109,16 +105,5 @@ public sealed class Node : IAsyncDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static void Write(StreamWriter log, string? line)
-    {
-        if (line is not null)
-        {
-            lock (log)
-            {
-                log.WriteLine(line);
-            }
-        }
     }
 }
