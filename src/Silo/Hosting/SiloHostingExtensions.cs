@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Npgsql;
 using OrderActors.Gateway.Hosting;
 using OrderActors.Grains;
 using OrderActors.Grains.Orders;
@@ -24,7 +23,7 @@ public static class SiloHostingExtensions
     public static IHostApplicationBuilder AddOrderActorsSilo(this IHostApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
-        var postgres = WithAutoPrepare(Required(configuration.GetConnectionString("Postgres"), "ConnectionStrings:Postgres"));
+        var postgres = Required(configuration.GetConnectionString("Postgres"), "ConnectionStrings:Postgres");
         var redis = Required(configuration.GetConnectionString("Redis"), "ConnectionStrings:Redis");
         var settings = configuration.GetSection("Orleans").Get<OrleansSettings>() ?? new OrleansSettings();
 
@@ -93,23 +92,6 @@ public static class SiloHostingExtensions
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
         app.MapOrderActorsMetrics();
         return app;
-    }
-
-    /// <summary>
-    /// The storage and reminder providers send the same few statements all day; Npgsql prepares each on its pooled
-    /// connection after two uses, so PostgreSQL stops parsing and planning them on every call. A connection string
-    /// that sets Max Auto Prepare itself keeps its value.
-    /// </summary>
-    private static string WithAutoPrepare(string connectionString)
-    {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (builder.MaxAutoPrepare == 0)
-        {
-            builder.MaxAutoPrepare = 32;
-            builder.AutoPrepareMinUsages = 2;
-        }
-
-        return builder.ConnectionString;
     }
 
     private static string Required(string? value, string key) =>
