@@ -160,7 +160,7 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
         {
             return await AfterDurable<ReservedLine>(held.Stage == ReservationStage.Reserved && held.Quantity == quantity
                 ? Line(quantity)
-                : Error.Conflict($"Reservation '{reservationId}' of '{Sku}' is {held.Stage} with {held.Quantity} units."));
+                : Contradicts(reservationId, held));
         }
 
         var available = Product.Exists && Product.Active ? Product.Available() : 0;
@@ -169,12 +169,9 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
             return await AfterDurable<ReservedLine>(Error.InsufficientStock([new Shortage(Sku, quantity, available)]));
         }
 
-        Record(reservationId, ReservationStage.Reserved, quantity);
         Product.Reserved += quantity;
         var line = Line(quantity);
-        var persisted = Persist();
-        await EnsureAudit();
-        await persisted;
+        await Record(reservationId, ReservationStage.Reserved, quantity);
         return line;
     }
 
@@ -199,13 +196,11 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
         var held = Product.Reservations.GetValueOrDefault(reservationId);
         if (held is not null && held.Stage != ReservationStage.Reserved)
         {
-            return await AfterDurable<Done>(held.Stage == stage && held.Quantity == quantity
-                ? Done.Instance
-                : Error.Conflict($"Reservation '{reservationId}' of '{Sku}' is {held.Stage} with {held.Quantity} units."));
+            return await AfterDurable<Done>(held.Stage == stage && held.Quantity == quantity ? Done.Instance : Contradicts(reservationId, held));
         }
 
         // Without a record the reservation was acknowledged, so its units are still counted in Reserved.
-        if (quantity != (held?.Quantity ?? quantity) || quantity < 1 || quantity > Product.Reserved)
+        if ((held is not null && held.Quantity != quantity) || quantity < 1 || quantity > Product.Reserved)
         {
             return await AfterDurable<Done>(Error.Conflict(
                 $"Cannot settle {quantity} units of '{Sku}' for '{reservationId}': {Product.Reserved} reserved, {held?.Quantity ?? 0} recorded for it."));
@@ -218,10 +213,7 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
             Product.Sold += quantity;
         }
 
-        Record(reservationId, stage, quantity);
-        var persisted = Persist();
-        await EnsureAudit();
-        await persisted;
+        await Record(reservationId, stage, quantity);
         return Done.Instance;
     }
 
@@ -267,12 +259,7 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
             // Cleared before the await: a reservation made meanwhile registers the reminder anew, and that newer
             // registration has another version, which this unregistration (by the version it read) cannot remove.
             auditRegistered = false;
-            var reminder = await this.GetReminder(AuditReminder);
-            if (reminder is not null)
-            {
-                await this.UnregisterReminder(reminder);
-            }
-
+            await this.DropReminder(AuditReminder);
             return;
         }
 
@@ -303,8 +290,17 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
         }
     }
 
-    private void Record(string reservationId, ReservationStage stage, int quantity) =>
+    /// <summary>Records a stock call until its order acknowledges it, persists it, and makes sure the audit will look at it.</summary>
+    private async Task Record(string reservationId, ReservationStage stage, int quantity)
+    {
         Product.Reservations[reservationId] = new ReservationState { Quantity = quantity, ReservedAt = DateTimeOffset.UtcNow, Stage = stage };
+        var persisted = Persist();
+        await EnsureAudit();
+        await persisted;
+    }
+
+    private Error Contradicts(string reservationId, ReservationState held) =>
+        Error.Conflict($"Reservation '{reservationId}' of '{Sku}' is {held.Stage} with {held.Quantity} units.");
 
     private async Task EnsureAudit()
     {
