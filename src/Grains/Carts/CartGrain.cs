@@ -156,11 +156,7 @@ public sealed class CartGrain(
             return;
         }
 
-        var reminder = await this.GetReminder(ExpiryReminder);
-        if (reminder is not null)
-        {
-            await this.UnregisterReminder(reminder);
-        }
+        await this.DropReminder(ExpiryReminder);
 
         // Deletes the row (see StorageNames.Carts); the next use starts from a fresh activation and a fresh row.
         await state.ClearStateAsync();

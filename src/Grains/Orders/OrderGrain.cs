@@ -256,12 +256,10 @@ public sealed class OrderGrain(
             return;
         }
 
-        var results = await Task.WhenAll(Order.Lines.Select(line => action switch
-        {
-            StockAction.Commit => Product(line.Sku).Settle(OrderId, line.Quantity, Settlement.Commit),
-            StockAction.Release => Product(line.Sku).Settle(OrderId, line.Quantity, Settlement.Release),
-            _ => ReturnLine(line),
-        }));
+        var settlement = action == StockAction.Commit ? Settlement.Commit : Settlement.Release;
+        var results = await Task.WhenAll(Order.Lines.Select(line => action == StockAction.Return
+            ? ReturnLine(line)
+            : Product(line.Sku).Settle(OrderId, line.Quantity, settlement)));
         if (results.FirstOrDefault(r => !r.IsSuccess) is { } refused)
         {
             throw new InvalidOperationException($"Order '{OrderId}': {action} of its stock was refused: {refused.Error!.Detail}");
@@ -322,12 +320,7 @@ public sealed class OrderGrain(
             }
         }
 
-        var current = await this.GetReminder(ReminderName);
-        if (current is not null)
-        {
-            await this.UnregisterReminder(current);
-        }
-
+        await this.DropReminder(ReminderName);
         reminder = null;
     }
 
