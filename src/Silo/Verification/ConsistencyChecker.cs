@@ -18,26 +18,33 @@ public static class ConsistencyChecker
     {
         var (products, orders, carts, reminders) = await StoredState.LoadAsync(connectionString, serviceId, cancellationToken);
         var ordersById = orders.ToDictionary(o => o.OrderId);
+        var awaitingBySku = UnitsBySku(orders.Where(o => o.Status == OrderStatus.PendingPayment));
+        var paidBySku = UnitsBySku(orders.Where(o => o.PaymentKey is not null));
         var violations = new List<string>();
 
         foreach (var product in products)
         {
-            violations.AddRange(CheckStock(product, orders));
             if (product.Reservations.Count > 0 && !reminders.Contains(($"product/{product.Sku}", ProductGrain.AuditReminder)))
             {
                 violations.Add($"product {product.Sku}: keeps reservation records but has no audit reminder");
             }
 
+            // A reservation its order has not acknowledged yet is held either way; one whose order is not awaiting
+            // payment is reported and counted apart, so the totals only disagree when a count is really wrong.
+            long stray = 0;
             foreach (var (orderId, record) in product.Reservations.Where(r => r.Value.Stage == ReservationStage.Reserved))
             {
                 var order = ordersById.GetValueOrDefault(orderId);
                 var line = order?.Lines.Find(l => l.Sku == product.Sku);
+                stray += order?.Status == OrderStatus.PendingPayment ? 0 : record.Quantity;
                 if (order?.Status != OrderStatus.PendingPayment || line?.Quantity != record.Quantity)
                 {
                     violations.Add($"product {product.Sku}: reservation of {record.Quantity} for order {orderId} " +
                                    $"whose status is {order?.Status ?? OrderStatus.None} and whose line for it is {line?.Quantity.ToString() ?? "missing"}");
                 }
             }
+
+            violations.AddRange(CheckStock(product, awaitingBySku.GetValueOrDefault(product.Sku), stray, paidBySku.GetValueOrDefault(product.Sku)));
         }
 
         foreach (var order in orders)
@@ -70,26 +77,19 @@ public static class ConsistencyChecker
         return violations;
     }
 
-    private static IEnumerable<string> CheckStock(ProductState product, List<OrderState> orders)
+    private static IEnumerable<string> CheckStock(ProductState product, long awaiting, long stray, long paid)
     {
         if (product.Reserved < 0 || product.Reserved > product.OnHand)
         {
             yield return $"product {product.Sku}: reserved {product.Reserved} is outside 0..onHand ({product.OnHand})";
         }
 
-        // A reservation its order has not acknowledged yet is held either way; one whose order is not awaiting
-        // payment is reported above and counted here, so the totals only disagree when a count is really wrong.
-        var awaiting = UnitsOf(product.Sku, orders.Where(o => o.Status == OrderStatus.PendingPayment));
-        var unacknowledged = product.Reservations
-            .Where(r => r.Value.Stage == ReservationStage.Reserved && !orders.Exists(o => o.OrderId == r.Key && o.Status == OrderStatus.PendingPayment))
-            .Sum(r => r.Value.Quantity);
-        if (awaiting + unacknowledged != product.Reserved)
+        if (awaiting + stray != product.Reserved)
         {
             yield return $"product {product.Sku}: reserved is {product.Reserved} but orders awaiting payment hold {awaiting}" +
-                         (unacknowledged > 0 ? $" and other reservations {unacknowledged}" : "");
+                         (stray > 0 ? $" and other reservations {stray}" : "");
         }
 
-        var paid = UnitsOf(product.Sku, orders.Where(o => o.PaymentKey is not null));
         if (paid != product.Sold)
         {
             yield return $"product {product.Sku}: sold is {product.Sold} but paid orders bought {paid}";
@@ -103,8 +103,9 @@ public static class ConsistencyChecker
         }
     }
 
-    private static long UnitsOf(string sku, IEnumerable<OrderState> orders) =>
-        orders.SelectMany(o => o.Lines).Where(l => l.Sku == sku).Sum(l => (long)l.Quantity);
+    /// <summary>Units per SKU over the lines of <paramref name="orders"/>.</summary>
+    private static Dictionary<string, long> UnitsBySku(IEnumerable<OrderState> orders) =>
+        orders.SelectMany(o => o.Lines).GroupBy(l => l.Sku).ToDictionary(g => g.Key, g => g.Sum(l => (long)l.Quantity));
 
     private static IEnumerable<string> CheckOrder(OrderState order)
     {
