@@ -30,17 +30,8 @@ public sealed class Database(string connectionString)
         await command.ExecuteNonQueryAsync();
     }
 
-    public async Task<long> ScalarAsync(string sql, params (string Name, object Value)[] parameters)
-    {
-        await using var connection = await OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        return Convert.ToInt64(await command.ExecuteScalarAsync() ?? 0L);
-    }
+    public async Task<long> ScalarAsync(string sql, params (string Name, object Value)[] parameters) =>
+        Convert.ToInt64(await ValueAsync(sql, parameters) ?? 0L);
 
     /// <summary>The stored JSON state of one string-keyed grain, as PostgreSQL holds it now.</summary>
     public async Task<JsonElement> StoredStateAsync(string serviceId, string grainType, string key)
@@ -61,24 +52,14 @@ public sealed class Database(string connectionString)
     public Task<long> TableWritesAsync(string table) =>
         ScalarAsync("SELECT n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_user_tables WHERE relname = @table", ("table", table));
 
-    public async Task<byte[]> AnyPayloadAsync(string serviceId, string grainType)
-    {
-        await using var connection = await OpenAsync();
-        await using var command = new NpgsqlCommand(
+    public async Task<byte[]> AnyPayloadAsync(string serviceId, string grainType) =>
+        (byte[])(await ValueAsync(
             "SELECT PayloadBinary FROM OrleansStorage WHERE ServiceId = @service AND GrainTypeString = @type AND PayloadBinary IS NOT NULL LIMIT 1",
-            connection);
-        command.Parameters.AddWithValue("service", serviceId);
-        command.Parameters.AddWithValue("type", grainType);
-        return (byte[])(await command.ExecuteScalarAsync() ?? throw new InvalidOperationException($"No stored {grainType} state."));
-    }
+            ("service", serviceId), ("type", grainType)) ?? throw new InvalidOperationException($"No stored {grainType} state."));
 
-    public async Task<string> QueryTextAsync(string key)
-    {
-        await using var connection = await OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT QueryText FROM OrleansQuery WHERE QueryKey = @key", connection);
-        command.Parameters.AddWithValue("key", key);
-        return (string)(await command.ExecuteScalarAsync() ?? throw new InvalidOperationException($"No query {key}."));
-    }
+    public async Task<string> QueryTextAsync(string key) =>
+        (string)(await ValueAsync("SELECT QueryText FROM OrleansQuery WHERE QueryKey = @key", ("key", key))
+                 ?? throw new InvalidOperationException($"No query {key}."));
 
     /// <summary>Forgets what a run stored, so the bench database does not grow run after run.</summary>
     public async Task DeleteServiceAsync(string serviceId)
@@ -108,6 +89,19 @@ public sealed class Database(string connectionString)
         }
 
         return ((byte[])reader[0], reader.GetInt32(1));
+    }
+
+    /// <summary>The first column of the first row, or null when there is none.</summary>
+    private async Task<object?> ValueAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return await command.ExecuteScalarAsync();
     }
 
     private async Task<NpgsqlConnection> OpenAsync()
