@@ -19,10 +19,7 @@ public sealed class SchemaTests : IAsyncLifetime
     public async Task Schema_applies_twice_and_concurrently_without_error()
     {
         // A fresh database, so the concurrent runs race on the very first application.
-        var database = $"orderactors_schema_{Guid.NewGuid():N}";
-        var connectionString = new NpgsqlConnectionStringBuilder(TestEnvironment.Postgres) { Database = database }.ConnectionString;
-        await ExecuteAsync(TestEnvironment.Postgres, $"CREATE DATABASE {database}");
-        try
+        await InFreshDatabaseAsync(async connectionString =>
         {
             await Task.WhenAll(Enumerable.Range(0, 4).Select(_ =>
                 Task.Run(() => PostgresSchema.ApplyAsync(connectionString, NullLogger.Instance, CancellationToken.None))));
@@ -37,12 +34,44 @@ public sealed class SchemaTests : IAsyncLifetime
                 "ReadReminderRowsKey", "UpsertReminderRowKey", "WriteToStorageKey",
             ];
             Assert.Equal(expectedKeys, await ListAsync<string>(connection, "SELECT QueryKey FROM OrleansQuery ORDER BY QueryKey COLLATE \"C\""));
-        }
-        finally
+        });
+    }
+
+    [Fact]
+    public async Task Reminder_key_lookups_use_the_primary_key_while_statistics_lag_behind()
+    {
+        // Statistics taken while the table was nearly empty, then a sale's worth of reminders in one service: where a
+        // planner stands when a flash sale starts. Looking up or deleting one reminder must not walk all of them.
+        await InFreshDatabaseAsync(async connectionString =>
         {
-            NpgsqlConnection.ClearAllPools();
-            await ExecuteAsync(TestEnvironment.Postgres, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
-        }
+            await PostgresSchema.ApplyAsync(connectionString, NullLogger.Instance, CancellationToken.None);
+            await using var connection = await OpenAsync(connectionString);
+            var serviceId = NewServiceId();
+            await UpsertReminderAsync(connection, serviceId, "order/first", "deadline", DateTime.UtcNow, TimeSpan.FromMinutes(1), grainHash: 1);
+            await ExecuteAsync(connectionString, "ANALYZE OrleansReminders");
+            await ExecuteAsync(connectionString, $"""
+                INSERT INTO OrleansReminders (ServiceId, GrainId, ReminderName, StartTime, Period, GrainHash, Version)
+                SELECT '{serviceId}', 'order/' || i, 'deadline', now(), 60000, hashtext(i::text), 0
+                FROM generate_series(1, 20000) i
+                """);
+
+            void Key(NpgsqlCommand c)
+            {
+                Add(c, "ServiceId", serviceId);
+                Add(c, "GrainId", "order/7");
+                Add(c, "ReminderName", "deadline");
+            }
+
+            var read = await ExplainAsync(connection, "ReadReminderRowKey", Key);
+            var delete = await ExplainAsync(connection, "DeleteReminderRowKey", c =>
+            {
+                Key(c);
+                Add(c, "Version", 0);
+            });
+
+            Assert.Contains("orleansreminders_pkey", read);
+            Assert.Contains("orleansreminders_pkey", delete);
+        });
     }
 
     [Fact]
@@ -336,11 +365,7 @@ public sealed class SchemaTests : IAsyncLifetime
     /// <summary>Runs the query stored under <paramref name="queryKey"/>, as the provider does.</summary>
     private static async Task<List<Row>> RunAsync(NpgsqlConnection connection, string queryKey, Action<NpgsqlCommand> bind)
     {
-        await using var lookup = new NpgsqlCommand("SELECT QueryText FROM OrleansQuery WHERE QueryKey = @key", connection);
-        lookup.Parameters.AddWithValue("key", queryKey);
-        var queryText = (string?)await lookup.ExecuteScalarAsync() ?? throw new InvalidOperationException($"No query stored under {queryKey}.");
-
-        await using var command = new NpgsqlCommand(queryText, connection);
+        await using var command = new NpgsqlCommand(await QueryTextAsync(connection, queryKey), connection);
         bind(command);
         await using var reader = await command.ExecuteReaderAsync();
         var columns = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToList();
@@ -352,6 +377,45 @@ public sealed class SchemaTests : IAsyncLifetime
         }
 
         return rows;
+    }
+
+    /// <summary>The plan PostgreSQL picks for the stored query with these parameter values, as text.</summary>
+    private static async Task<string> ExplainAsync(NpgsqlConnection connection, string queryKey, Action<NpgsqlCommand> bind)
+    {
+        await using var command = new NpgsqlCommand("EXPLAIN " + await QueryTextAsync(connection, queryKey), connection);
+        bind(command);
+        await using var reader = await command.ExecuteReaderAsync();
+        var lines = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            lines.Add(reader.GetString(0));
+        }
+
+        return string.Join('\n', lines);
+    }
+
+    private static async Task<string> QueryTextAsync(NpgsqlConnection connection, string queryKey)
+    {
+        await using var lookup = new NpgsqlCommand("SELECT QueryText FROM OrleansQuery WHERE QueryKey = @key", connection);
+        lookup.Parameters.AddWithValue("key", queryKey);
+        return (string?)await lookup.ExecuteScalarAsync() ?? throw new InvalidOperationException($"No query stored under {queryKey}.");
+    }
+
+    /// <summary>Runs <paramref name="test"/> against a database of its own, dropped afterwards.</summary>
+    private static async Task InFreshDatabaseAsync(Func<string, Task> test)
+    {
+        var database = $"orderactors_schema_{Guid.NewGuid():N}";
+        var connectionString = new NpgsqlConnectionStringBuilder(TestEnvironment.Postgres) { Database = database }.ConnectionString;
+        await ExecuteAsync(TestEnvironment.Postgres, $"CREATE DATABASE {database}");
+        try
+        {
+            await test(connectionString);
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await ExecuteAsync(TestEnvironment.Postgres, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+        }
     }
 
     // The provider sets DbType from the CLR type of each value (Orleans' DbExtensions), never NpgsqlDbType.
