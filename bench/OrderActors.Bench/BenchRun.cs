@@ -31,6 +31,8 @@ public sealed class BenchRun(BenchSettings settings) : IAsyncDisposable
     private IHost? client;
     private HttpClient? http;
 
+    private CpuMeter Cpu => new(nodes);
+
     private string LogDirectory => Path.Combine(Repository.Root, ".data", "bench-logs", id);
 
     private IGrainFactory Grains => client!.Services.GetRequiredService<IClusterClient>();
@@ -115,7 +117,12 @@ public sealed class BenchRun(BenchSettings settings) : IAsyncDisposable
         // product starts as empty as the lock design's row.
         await WarmUpAsync(seconds => ReserveAsync(HotWarmupSku, seconds));
         var writesBefore = await database.StoredVersionAsync(id, "product", HotSku);
-        var (actors, refused) = await ReserveAsync(HotSku, settings.Seconds);
+        long refused = 0;
+        var actors = await Cpu.MeasureAsync(async () =>
+        {
+            (var reserved, refused) = await ReserveAsync(HotSku, settings.Seconds);
+            return reserved;
+        });
 
         var stored = await database.StoredStateAsync(id, "product", HotSku);
         var writes = await database.StoredVersionAsync(id, "product", HotSku) - writesBefore;
@@ -265,7 +272,7 @@ public sealed class BenchRun(BenchSettings settings) : IAsyncDisposable
         var storageBefore = await database.StorageWritesAsync(id);
         var remindersBefore = await database.TableWritesAsync("orleansreminders");
         var productBefore = await database.StoredStateAsync(id, "product", FlashSku);
-        var actors = await OrdersAsync(settings.Seconds);
+        var actors = await Cpu.MeasureAsync(() => OrdersAsync(settings.Seconds));
         var ended = Stopwatch.StartNew();
 
         var product = await database.StoredStateAsync(id, "product", FlashSku);
@@ -372,7 +379,7 @@ public sealed class BenchRun(BenchSettings settings) : IAsyncDisposable
             await reset();
         }
 
-        return await load(settings.Seconds);
+        return await Cpu.MeasureAsync(() => load(settings.Seconds));
     }
 
     /// <summary>Runs <paramref name="load"/> for BENCH_WARMUP seconds and forgets its figures; false when BENCH_WARMUP is 0.</summary>

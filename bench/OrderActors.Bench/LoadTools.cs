@@ -6,7 +6,11 @@ using Npgsql;
 namespace OrderActors.Bench;
 
 /// <summary>One side of a ratio: operations per second, latency percentiles, how many succeeded and how many failed.</summary>
-public sealed record Measurement(double PerSecond, double P50Ms, double P99Ms, long Count, long Errors);
+public sealed record Measurement(double PerSecond, double P50Ms, double P99Ms, long Count, long Errors)
+{
+    /// <summary>CPU microseconds per operation by role over the measured window (see <see cref="CpuMeter"/>).</summary>
+    public IReadOnlyDictionary<string, double>? CpuMicroseconds { get; init; }
+}
 
 /// <summary>Runs wrk (HTTP load from its own process) and reads its summary.</summary>
 public static partial class Wrk

@@ -21,6 +21,8 @@ public sealed class Node : IAsyncDisposable
 
     public string Name { get; }
 
+    public int ProcessId => process.Id;
+
     /// <summary>Its HTTP address (health checks, API or hello world).</summary>
     public Uri Address { get; }
 

@@ -69,6 +69,7 @@ public sealed class Report
         var figure = new Figure(id, name, unit, actors, baseline, Math.Round(ratio, 3), target, target is { } t ? ratio >= t : null, notes);
         Figures.Add(figure);
         Console.WriteLine($"bench: {id} {actors.PerSecond:0} ÷ {baseline.PerSecond:0} {unit} = {ratio:0.00}  ({notes})");
+        Console.WriteLine($"bench: {id} CPU µs per operation: {Cpu(actors)} ÷ {Cpu(baseline)}");
     }
 
     public async Task WriteAsync(string directory)
@@ -108,8 +109,21 @@ public sealed class Report
             lines.Add($"| silo memory, {CartsActivated:N0} active carts | {MemoryCartsMiB:0} MiB | | | | |");
         }
 
+        lines.Add("");
+        lines.Add("| CPU µs per operation | total | load generator | gateway | silo | hello-world | rest (PostgreSQL, kernel) |");
+        lines.Add("|---|---|---|---|---|---|---|");
+        foreach (var (f, side, m) in Figures.SelectMany(f => new[] { (f, "OrderActors", f.Actors), (f, "baseline", f.Baseline) }))
+        {
+            var cpu = m.CpuMicroseconds ?? new Dictionary<string, double>();
+            lines.Add($"| {f.Id} {side} | {string.Join(" | ", new[] { "total", "load", "gateway", "silo", "hello", "rest" }.Select(r => cpu.TryGetValue(r, out var v) ? v.ToString("0", CultureInfo.InvariantCulture) : "—"))} |");
+        }
+
         return string.Join('\n', lines);
     }
+
+    private static string Cpu(Measurement m) => m.CpuMicroseconds is { } cpu
+        ? string.Join(", ", cpu.Select(c => $"{c.Key} {c.Value:0}"))
+        : "not measured";
 
     private static string Side(Measurement m, string unit) =>
         $"{m.PerSecond:0} {unit}, p50 {m.P50Ms:0.0} ms, p99 {m.P99Ms:0.0} ms{(m.Errors > 0 ? $", {m.Errors} errors" : "")}";
