@@ -24,7 +24,10 @@ names=()
 # shellcheck disable=SC2317 # reached through the traps below
 stop_all() {
   trap - EXIT
-  trap '' INT TERM
+  # Stopping must finish even when Ctrl-C also ended a reader of our output (scripts/run.sh | tee run.log):
+  # a message that cannot be written then is skipped, not fatal.
+  trap '' INT TERM PIPE
+  set +e
   local i
   # Gateway first, so it never sees the silos vanish under it.
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
@@ -37,7 +40,8 @@ stop_all() {
   done
   if $started_infra; then
     say "stopping local PostgreSQL and Redis"
-    scripts/infra.sh down
+    # Once more without output if it stopped on a write nobody reads (it is idempotent).
+    scripts/infra.sh down || scripts/infra.sh down >/dev/null 2>&1
   fi
 }
 trap stop_all EXIT
