@@ -184,8 +184,7 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
             return Done.Instance;
         }
 
-        Product.Reservations.Remove(reservationId);
-        Product.Reserved -= held.Quantity;
+        Undo(reservationId, held);
         await Persist();
         return Done.Instance;
     }
@@ -275,10 +274,13 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
                 continue;
             }
 
-            Product.Reservations.Remove(id);
             if (fate == ReservationFate.Release && asked.Stage == ReservationStage.Reserved)
             {
-                Product.Reserved -= asked.Quantity;
+                Undo(id, asked);
+            }
+            else
+            {
+                Product.Reservations.Remove(id);
             }
 
             changed = true;
@@ -297,6 +299,13 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
         var persisted = Persist();
         await EnsureAudit();
         await persisted;
+    }
+
+    /// <summary>Ends an unacknowledged reservation whose order will never finish it: its units go back to availability.</summary>
+    private void Undo(string reservationId, ReservationState held)
+    {
+        Product.Reservations.Remove(reservationId);
+        Product.Reserved -= held.Quantity;
     }
 
     private Error Contradicts(string reservationId, ReservationState held) =>
