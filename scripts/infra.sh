@@ -14,7 +14,8 @@ pg_bin=/usr/lib/postgresql/15/bin
 pg_port=${ORDERACTORS_PG_PORT:-55432}
 redis_port=${ORDERACTORS_REDIS_PORT:-56379}
 
-say() { echo "infra: $*" >&2; }
+# Where SIGPIPE is ignored (run.sh stopping), a message nobody can read is skipped instead of ending the script.
+say() { echo "infra: $*" >&2 || true; }
 die() { say "$*"; exit 1; }
 
 # PostgreSQL refuses to run as root, so root runs it as the postgres user; anyone else as themselves.

@@ -9,7 +9,8 @@ repo=$PWD
 logs="$repo/.data/logs"
 export DOTNET_ENVIRONMENT=${DOTNET_ENVIRONMENT:-Development}
 
-say() { echo "run: $*"; }
+# A message nobody can read any more (Ctrl-C also ended a reader: scripts/run.sh | tee run.log) is skipped, not fatal.
+say() { echo "run: $*" || true; }
 
 started_infra=false
 if [[ -z ${ConnectionStrings__Postgres:-} || -z ${ConnectionStrings__Redis:-} ]]; then
@@ -24,10 +25,8 @@ names=()
 # shellcheck disable=SC2317 # reached through the traps below
 stop_all() {
   trap - EXIT
-  # Stopping must finish even when Ctrl-C also ended a reader of our output (scripts/run.sh | tee run.log):
-  # a message that cannot be written then is skipped, not fatal.
+  # Ignored SIGPIPE is inherited by infra.sh too: stopping finishes even when the output's reader is gone.
   trap '' INT TERM PIPE
-  set +e
   local i
   # Gateway first, so it never sees the silos vanish under it.
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
@@ -40,8 +39,7 @@ stop_all() {
   done
   if $started_infra; then
     say "stopping local PostgreSQL and Redis"
-    # Once more without output if it stopped on a write nobody reads (it is idempotent).
-    scripts/infra.sh down || scripts/infra.sh down >/dev/null 2>&1
+    scripts/infra.sh down
   fi
 }
 trap stop_all EXIT
