@@ -12,10 +12,18 @@ if [[ -z ${ORDERACTORS_TEST_POSTGRES:-} || -z ${ORDERACTORS_TEST_REDIS:-} ]]; th
   export ORDERACTORS_TEST_REDIS=${ORDERACTORS_TEST_REDIS:-"127.0.0.1:${ORDERACTORS_REDIS_PORT:-56379}"}
 fi
 
+# ApiDocsTests lint /openapi/v1.json with the pinned Redocly CLI (tools/redocly/package-lock.json).
+if [[ ! -x tools/redocly/node_modules/.bin/redocly ]]; then
+  echo "test: installing the OpenAPI linter (npm ci --prefix tools/redocly)"
+  npm ci --prefix tools/redocly --no-audit --no-fund --loglevel=error
+fi
+
 # Cluster tests start silos and gateways from the built dlls, so the build comes first.
 echo "test: building OrderActors.sln (Release)"
 dotnet build OrderActors.sln -c Release -nologo -v quiet
 
 echo "test: running dotnet test"
 # A hung test fails the run (with a dump) instead of eating the whole CI budget.
-exec dotnet test OrderActors.sln -c Release --no-build --blame-hang-timeout 15m "$@"
+# One test project at a time (-m:1): the process and browser tests start silos, gateways and Chromium, and two
+# such suites at once starve a 2-core machine until its timings mean nothing.
+exec dotnet test OrderActors.sln -c Release --no-build -m:1 --blame-hang-timeout 15m "$@"

@@ -15,12 +15,18 @@ public sealed record Measurement(double PerSecond, double P50Ms, double P99Ms, l
 /// <summary>Runs wrk (HTTP load from its own process) and reads its summary.</summary>
 public static partial class Wrk
 {
-    public static async Task<Measurement> RunAsync(Uri target, int connections, int seconds, string? token, string? luaScript = null)
+    public static async Task<Measurement> RunAsync(
+        Uri target, int connections, int seconds, string? token, string? luaScript = null, string? header = null)
     {
         List<string> arguments = ["-t", "2", "-c", connections.ToString(), "-d", $"{seconds}s", "--latency", "--timeout", "10s"];
         if (token is not null)
         {
             arguments.AddRange(["-H", $"Authorization: Bearer {token}"]);
+        }
+
+        if (header is not null)
+        {
+            arguments.AddRange(["-H", header]);
         }
 
         if (luaScript is not null)

@@ -15,8 +15,11 @@ app.UseOrderActorsGateway();
 app.MapProductEndpoints();
 app.MapCartEndpoints();
 app.MapOrderEndpoints();
+app.MapPaymentEndpoints();
 app.MapCustomerEndpoints();
+app.MapEventEndpoints();
 app.MapAdminEndpoints();
+app.MapWebhookEndpoints();
 app.Run();
 return 0;
 

@@ -33,9 +33,10 @@ public interface ICartGrain : IGrainWithStringKey
     /// Refuses an empty cart (Invalid). The cart is emptied only once the order exists.
     /// The same <paramref name="idempotencyKey"/> again returns the same answer — the same order, or the same
     /// refusal — however often and however concurrently it is repeated; with a different cart content it is
-    /// refused (Unprocessable). Keys are remembered for the configured retention.
+    /// refused (Unprocessable). Keys are remembered for the configured retention. <paramref name="shipping"/>, when
+    /// given, is validated per field (Invalid) and snapshotted on the order; a repeat answers as the first call did.
     /// </summary>
     [SafeToRetry]
-    [Alias("checkout")]
-    Task<Result<OrderView>> Checkout(string idempotencyKey);
+    [Alias("checkout-with")]
+    Task<Result<OrderView>> Checkout(string idempotencyKey, ShippingDetails? shipping = null);
 }

@@ -3,7 +3,7 @@ using Orleans.Concurrency;
 namespace OrderActors.Grains.Abstractions;
 
 /// <summary>
-/// Listings, answered from the read model that product and order grains keep in PostgreSQL (grains themselves
+/// Listings, answered from the read model in PostgreSQL that the event log's projection keeps (grains themselves
 /// are not queryable). Eventually consistent: a change shows here within about a second. Stateless; call key 0.
 /// </summary>
 [Alias("orderactors.IListingGrain")]
@@ -20,4 +20,12 @@ public interface IListingGrain : IGrainWithIntegerKey
     /// <summary>A customer's orders, newest first, <paramref name="limit"/> (1..100) a page.</summary>
     [Alias("customer-orders"), ReadOnly]
     Task<Result<Page<OrderSummary>>> CustomerOrders(string customerId, string? cursor, int limit);
+
+    /// <summary>
+    /// The event log in log order, after <paramref name="cursor"/> (from the start when null), of the given types
+    /// (all when empty). A page ends before any event whose transaction may still be committing, so paging never
+    /// skips one; the next cursor is returned even on an empty page, to ask again later.
+    /// </summary>
+    [Alias("events"), ReadOnly]
+    Task<Result<Page<LoggedEvent>>> Events(string? cursor, int limit, IReadOnlyList<string> types);
 }

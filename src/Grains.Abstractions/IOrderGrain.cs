@@ -3,8 +3,8 @@ using Orleans.Concurrency;
 namespace OrderActors.Grains.Abstractions;
 
 /// <summary>
-/// One order and its lifecycle: PendingPayment → Paid → Shipped → Delivered, or Cancelled from PendingPayment or Paid.
-/// Every refused transition names the current status.
+/// One order and its lifecycle: PendingPayment → Paid → Shipped → Delivered, or Cancelled from PendingPayment or Paid,
+/// then Refunded once the refunds a cancelled order asked for have succeeded. Every refused transition names the current status.
 /// </summary>
 [Alias("orderactors.IOrderGrain")]
 public interface IOrderGrain : IGrainWithStringKey
@@ -28,25 +28,52 @@ public interface IOrderGrain : IGrainWithStringKey
     Task<Result<OrderView>> GetAsPlaced();
 
     /// <summary>
-    /// Pays the order: the amount must equal the total (Unprocessable); commits the reservations.
-    /// Paying again with the same <paramref name="idempotencyKey"/> returns the order as that payment left it;
-    /// with the same key and another amount it is refused (Unprocessable).
+    /// The one way an order becomes Paid, for <c>/pay</c> and the provider's <c>payment.succeeded</c> alike: the order
+    /// must await payment (Conflict) and the amount and currency equal its total (Unprocessable); commits the
+    /// reservations and records the provider's payment id. A payment that cannot pay the order but carries a provider
+    /// payment id is money already taken: it is recorded and its refund requested (<c>order.refund_requested</c>) in the
+    /// same write, and the refusal says so. Repeating a payment's key (or its payment id) changes nothing: the payment
+    /// that paid returns the order as it left it (another amount under its key is Unprocessable), one that was
+    /// refunded is refused again (Conflict). NotFound when the order does not exist.
     /// </summary>
     [SafeToRetry]
-    [Alias("pay")]
-    Task<Result<OrderView>> Pay(decimal amount, string idempotencyKey);
+    [Alias("pay-with")]
+    Task<Result<OrderView>> Pay(Payment payment);
 
-    /// <summary>Paid → Shipped.</summary>
+    /// <summary>
+    /// Records the provider's outcome of a refund this order asked for. A success settles it; when the order is Cancelled
+    /// and nothing is owed any more it becomes Refunded (<c>order.refunded</c>). A failure leaves the refund owed. The same
+    /// event id again changes nothing; a payment with no refund owed is a Conflict.
+    /// </summary>
+    [SafeToRetry]
+    [Alias("settle-refund")]
+    Task<Result<OrderView>> SettleRefund(RefundOutcome outcome);
+
+    /// <summary>
+    /// Paid → Shipped. An order holding a product that needs shipping and no shipping address is refused (Conflict,
+    /// naming the missing <c>shippingAddress</c>).
+    /// </summary>
     [SafeToRetry]
     [Alias("ship")]
     Task<Result<OrderView>> Ship();
+
+    /// <summary>
+    /// Replaces the shipping details (validated per field: Invalid) while the order awaits payment or is paid; after it
+    /// shipped, Conflict. Recorded in the history (who and when, not the details) and as <c>order.shipping_changed</c>.
+    /// </summary>
+    [SafeToRetry]
+    [Alias("change-shipping")]
+    Task<Result<OrderView>> ChangeShipping(ShippingDetails details);
 
     /// <summary>Shipped → Delivered.</summary>
     [SafeToRetry]
     [Alias("deliver")]
     Task<Result<OrderView>> Deliver();
 
-    /// <summary>Cancels from PendingPayment (releases the reservations) or Paid (returns the stock).</summary>
+    /// <summary>
+    /// Cancels from PendingPayment (releases the reservations) or Paid (returns the stock and, in the same write,
+    /// requests the payment's refund).
+    /// </summary>
     [SafeToRetry]
     [Alias("cancel")]
     Task<Result<OrderView>> Cancel();

@@ -56,12 +56,14 @@ public interface IProductGrain : IGrainWithStringKey
     Task<Result<Done>> Settle(string reservationId, int quantity, Settlement settlement);
 
     /// <summary>
-    /// The order has durably recorded the outcome of its last call for <paramref name="reservationId"/> and will not
-    /// repeat it: the product forgets its record. One-way; a lost acknowledgement is made good by the product's audit.
+    /// The order has durably recorded the outcome of its call that left <paramref name="reservationId"/> at
+    /// <paramref name="stage"/> and will not repeat it: the product forgets that record (its write follows). One-way,
+    /// so it may arrive after the order's next call: only a record still at that stage is forgotten, so a late
+    /// acknowledgement never drops that call's newer record. A lost one is made good by the product's audit.
     /// </summary>
     [OneWay]
-    [Alias("acknowledge")]
-    Task Acknowledge(string reservationId);
+    [Alias("acknowledge-stage")]
+    Task Acknowledge(string reservationId, ReservationStage stage);
 
     /// <summary>Puts <paramref name="quantity"/> sold units back on hand, once per <paramref name="returnId"/>.</summary>
     [SafeToRetry]

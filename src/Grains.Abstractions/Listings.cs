@@ -10,7 +10,7 @@ public sealed record ProductSummary(
     [property: Id(4)] string Currency,
     [property: Id(5)] int Available,
     [property: Id(6)] bool Active,
-    [property: Id(7)] int Version);
+    [property: Id(7)] long Version);
 
 /// <summary>An order as a customer's order list shows it.</summary>
 [GenerateSerializer, Immutable, Alias("orderactors.order-summary")]
@@ -28,3 +28,15 @@ public sealed record OrderSummary(
 public sealed record Page<T>(
     [property: Id(0)] IReadOnlyList<T> Items,
     [property: Id(1)] string? NextCursor);
+
+/// <summary>One event of the log as integrations read it; <see cref="Data"/> is the event's JSON.</summary>
+[GenerateSerializer, Immutable, Alias("orderactors.logged-event")]
+public sealed record LoggedEvent(
+    [property: Id(0)] long Position,
+    [property: Id(1)] string EntityType,
+    [property: Id(2)] string EntityId,
+    [property: Id(3)] long Sequence,
+    [property: Id(4)] string Type,
+    [property: Id(5)] DateTimeOffset OccurredAt,
+    [property: Id(6)] string Actor,
+    [property: Id(7)] string Data);

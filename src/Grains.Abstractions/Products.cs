@@ -7,7 +7,8 @@ public sealed record CreateProduct(
     [property: Id(1)] string Description,
     [property: Id(2)] decimal Price,
     [property: Id(3)] string Currency,
-    [property: Id(4)] int Stock);
+    [property: Id(4)] int Stock,
+    [property: Id(5)] bool RequiresShipping = false);
 
 /// <summary>
 /// New details and price for an existing catalog entry; with <see cref="AcceptedVersions"/>, only if the product's
@@ -19,7 +20,8 @@ public sealed record UpdateProduct(
     [property: Id(1)] string Description,
     [property: Id(2)] decimal Price,
     [property: Id(3)] string Currency,
-    [property: Id(4)] IReadOnlyList<int>? AcceptedVersions = null);
+    [property: Id(4)] IReadOnlyList<long>? AcceptedVersions = null,
+    [property: Id(5)] bool? RequiresShipping = null);
 
 /// <summary>A product as callers see it; <see cref="Available"/> is what can still be reserved.</summary>
 [GenerateSerializer, Immutable, Alias("orderactors.product-view")]
@@ -33,7 +35,8 @@ public sealed record ProductView(
     [property: Id(6)] int Reserved,
     [property: Id(7)] int Available,
     [property: Id(8)] bool Active,
-    [property: Id(9)] int Version);
+    [property: Id(9)] long Version,
+    [property: Id(10)] bool RequiresShipping = false);
 
 /// <summary>A reservation that holds: the quantity and the price it was taken at.</summary>
 [GenerateSerializer, Immutable, Alias("orderactors.reserved-line")]
@@ -42,4 +45,5 @@ public sealed record ReservedLine(
     [property: Id(1)] string Name,
     [property: Id(2)] decimal UnitPrice,
     [property: Id(3)] string Currency,
-    [property: Id(4)] int Quantity);
+    [property: Id(4)] int Quantity,
+    [property: Id(5)] bool RequiresShipping = false);

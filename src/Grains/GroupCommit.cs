@@ -8,10 +8,10 @@ namespace OrderActors.Grains;
 /// </summary>
 /// <remarks>
 /// After a failed write the in-memory state holds changes that may never be stored: every waiting caller gets the
-/// failure, no further write is attempted from that state, and the grain deactivates so the next activation
-/// reloads what is really stored.
+/// failure and no further write is attempted from that state. The silo's rule for failed writes
+/// (<c>OrderActors.Silo.Hosting.DiscardOnFailure</c>) discards the activation, so the next one reloads what is stored.
 /// </remarks>
-public sealed class GroupCommit(Func<Task> write, Action deactivate)
+public sealed class GroupCommit(Func<Task> write)
 {
     /// <summary>The batch being written now.</summary>
     private TaskCompletionSource? writing;
@@ -59,7 +59,6 @@ public sealed class GroupCommit(Func<Task> write, Action deactivate)
                 writing.SetException(exception);
                 next?.SetException(exception);
                 next = null;
-                deactivate();
             }
         }
 

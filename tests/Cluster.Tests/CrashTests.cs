@@ -13,16 +13,7 @@ public sealed class CrashTests(ITestOutputHelper output)
     public async Task Killing_a_silo_during_a_burst_of_checkouts_loses_nothing_and_the_system_converges()
     {
         var clock = Stopwatch.StartNew();
-        await using var cluster = new ProcessCluster(new Dictionary<string, string>
-        {
-            ["Orders__PaymentWindow"] = PaymentWindow.ToString(),
-            ["Orders__RecoveryDelay"] = "00:00:03",
-            ["Orders__ReminderPeriod"] = "00:00:02",
-            ["Reminders__MinimumReminderPeriod"] = "00:00:01",
-            ["Membership__ProbeTimeout"] = "00:00:01",
-            ["Membership__NumMissedProbesLimit"] = "2",
-            ["Membership__DeathVoteExpirationTimeout"] = "00:00:10",
-        });
+        await using var cluster = new ProcessCluster(ProcessCluster.FastRecovery(PaymentWindow));
         await cluster.StartSiloAsync();
         var victim = await cluster.StartSiloAsync();
         await cluster.StartGatewayAsync();
@@ -89,7 +80,7 @@ public sealed class CrashTests(ITestOutputHelper output)
         // and the stored state must be consistent: nothing stranded by the crash, nothing held twice.
         var lastPlaced = clock.Elapsed;
         await Task.Delay(PaymentWindow);
-        var converged = await Eventually(async () =>
+        var converged = await Poll.Until(async () =>
         {
             var violations = await ConsistencyChecker.CheckAsync(TestEnvironment.Postgres, cluster.ServiceId, CancellationToken.None);
             var products = await Task.WhenAll(skus.Select(sku => api.Send(HttpMethod.Get, $"/api/products/{sku}").Expect(HttpStatusCode.OK)));
@@ -111,21 +102,6 @@ public sealed class CrashTests(ITestOutputHelper output)
         catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
         {
             return new Answer(HttpStatusCode.GatewayTimeout, null);
-        }
-    }
-
-    private static async Task<T> Eventually<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var value = await read();
-            if (done(value) || DateTime.UtcNow > deadline)
-            {
-                return value;
-            }
-
-            await Task.Delay(1000);
         }
     }
 

@@ -21,14 +21,19 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public string LogPath => ((FileStream)log.BaseStream).Name;
 
-    public static NodeProcess Start(string name, string assemblyPath, IReadOnlyDictionary<string, string> environment)
+    public static NodeProcess Start(string name, string assemblyPath, IReadOnlyDictionary<string, string> environment) =>
+        Start(name, "dotnet", [assemblyPath], Path.GetDirectoryName(assemblyPath)!, environment);
+
+    /// <summary>Starts any command (e.g. a silo inside a network namespace through <c>ip netns exec</c>).</summary>
+    public static NodeProcess Start(
+        string name, string fileName, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string> environment)
     {
-        var info = new ProcessStartInfo("dotnet", [assemblyPath])
+        var info = new ProcessStartInfo(fileName, arguments)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(assemblyPath)!,
+            WorkingDirectory = workingDirectory,
         };
         foreach (var (key, value) in environment)
         {
@@ -62,6 +67,21 @@ public sealed class NodeProcess : IAsyncDisposable
         }
 
         return process.ExitCode;
+    }
+
+    /// <summary>Waits for the process to exit by itself and returns its exit code, or null if it still runs after <paramref name="timeout"/>.</summary>
+    public async Task<int?> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancellation = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cancellation.Token);
+            return process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Kills the process without warning (SIGKILL), as a crashing node would vanish.</summary>

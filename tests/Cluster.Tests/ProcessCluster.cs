@@ -21,6 +21,21 @@ public sealed class ProcessCluster : IAsyncDisposable
     private readonly Dictionary<NodeProcess, Uri> siloWebAddresses = [];
     private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(30) };
 
+    /// <summary>
+    /// Settings of crash tests: a killed silo is declared dead within seconds, and what it left half done (a
+    /// placement, a reservation) is recovered by reminders within seconds.
+    /// </summary>
+    public static Dictionary<string, string> FastRecovery(TimeSpan paymentWindow) => new()
+    {
+        ["Orders__PaymentWindow"] = paymentWindow.ToString(),
+        ["Orders__RecoveryDelay"] = "00:00:03",
+        ["Orders__ReminderPeriod"] = "00:00:02",
+        ["Reminders__MinimumReminderPeriod"] = "00:00:01",
+        ["Membership__ProbeTimeout"] = "00:00:01",
+        ["Membership__NumMissedProbesLimit"] = "2",
+        ["Membership__DeathVoteExpirationTimeout"] = "00:00:10",
+    };
+
     public ProcessCluster(IReadOnlyDictionary<string, string>? overrides = null)
     {
         var id = "cluster-tests-" + Guid.NewGuid().ToString("N")[..8];
@@ -35,6 +50,8 @@ public sealed class ProcessCluster : IAsyncDisposable
             ["Auth__SigningKey"] = SigningKey,
             ["RateLimiting__TokenLimit"] = "1000000",
             ["RateLimiting__TokensPerPeriod"] = "1000000",
+            // No load balancer to wait for: gateways stop at once (Gateway.Tests prove the drain delay).
+            ["Shutdown__DrainDelay"] = "00:00:00",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
         {

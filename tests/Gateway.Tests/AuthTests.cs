@@ -57,12 +57,29 @@ public sealed class AuthTests(GatewayFixture fixture)
         var order = (string)(await asAlice.Checkout(alice)).Body!["orderId"]!;
 
         (await asBob.Get($"/api/orders/{order}")).Problem(HttpStatusCode.NotFound);
-        (await asBob.Pay(order, 4m)).Problem(HttpStatusCode.NotFound);
         (await asBob.Post($"/api/orders/{order}/cancel")).Problem(HttpStatusCode.NotFound);
         Assert.Equal("PendingPayment", (string)(await asAlice.Get($"/api/orders/{order}")).Body!["status"]!);
-        Assert.Equal("Paid", (string)(await asAlice.Pay(order, 4m)).Body!["status"]!);
+        Assert.Equal("Paid", (string)(await fixture.Client.Pay(order, 4m)).Body!["status"]!);
         (await asAlice.Post($"/api/orders/{order}/ship")).Problem(HttpStatusCode.Forbidden);
         Assert.Equal("Shipped", (string)(await fixture.Client.Post($"/api/orders/{order}/ship")).Body!["status"]!);
+    }
+
+    [Fact]
+    public async Task Only_admins_and_the_payments_role_record_payments_and_a_customer_cannot_pay_even_their_own_order()
+    {
+        var sku = await fixture.Client.CreateProduct(price: 3m);
+        var alice = JsonApi.NewKey("alice");
+        using var asAlice = fixture.ClientFor(alice);
+        using var provider = fixture.ClientFor("payment-provider", "payments");
+        await asAlice.Put($"/api/carts/{alice}/items/{sku}", new { quantity = 1 });
+        var order = (string)(await asAlice.Checkout(alice)).Body!["orderId"]!;
+
+        (await asAlice.Pay(order, 3m)).Problem(HttpStatusCode.Forbidden);
+        (await fixture.ClientFor("integration", "integration").Pay(order, 3m)).Problem(HttpStatusCode.Forbidden);
+        Assert.Equal("PendingPayment", (string)(await asAlice.Get($"/api/orders/{order}")).Body!["status"]!);
+        var paid = (await provider.Pay(order, 3m)).Body!;
+        Assert.Equal(("Paid", "payment-provider"), ((string)paid["status"]!, (string)paid["history"]![1]!["actor"]!));
+        (await provider.Post($"/api/orders/{order}/cancel")).Problem(HttpStatusCode.NotFound);
     }
 
     [Fact]

@@ -4,9 +4,11 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Trace;
 using OrderActors.Gateway.Hosting;
 using Serilog.Core;
 using silo::OrderActors.Silo.Hosting;
@@ -18,9 +20,12 @@ namespace OrderActors.Gateway.Tests;
 /// both on real PostgreSQL and Redis, in a cluster of their own. Clients carry tokens minted with the test key;
 /// the rate limit is set out of reach so tests never trip it by accident.
 /// </summary>
-public sealed class GatewayFixture : IAsyncLifetime
+public class GatewayFixture : IAsyncLifetime
 {
     public const string SigningKey = "gateway-tests-signing-key-0123456789abcdef";
+
+    /// <summary>The secret the payment provider signs its callbacks with (Standard Webhooks: whsec_ + base64).</summary>
+    public static readonly string CallbackSecret = "whsec_" + Convert.ToBase64String("gateway-tests-payment-callback-secret"u8.ToArray());
 
     private WebApplication? silo;
 
@@ -30,10 +35,24 @@ public sealed class GatewayFixture : IAsyncLifetime
     /// <summary>A client with an admin token: reaches everything.</summary>
     public HttpClient Client { get; private set; } = null!;
 
+    /// <summary>A client with the <c>payments</c> role (subject <c>payments</c>): what the payment provider's integration holds.</summary>
+    public HttpClient Payments { get; private set; } = null!;
+
     /// <summary>Log lines written by the gateway and by the silo (grains included).</summary>
     public LogCapture GatewayLogs { get; } = new();
 
     public LogCapture SiloLogs { get; } = new();
+
+    /// <summary>
+    /// The spans each process's tracer provider finished. Both run in this process and Activity sources are global, so
+    /// the gateway's list holds the silo's grain spans too; the silo's list holds only what the silo's setup records.
+    /// </summary>
+    public SpanLog GatewaySpans { get; } = new();
+
+    public SpanLog SiloSpans { get; } = new();
+
+    /// <summary>The OpenAPI document's statuses, checked on every /api response of every gateway this fixture hosts.</summary>
+    public ApiContract Contract { get; } = new();
 
     public Uri SiloAddress { get; private set; } = null!;
 
@@ -44,10 +63,33 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        var settings = NewClusterSettings();
+        foreach (var (key, value) in Overrides)
+        {
+            settings[key] = value;
+        }
+
+        SiloAddress = new Uri(settings["Urls"]!);
+        ServiceId = settings["Orleans:ServiceId"]!;
+        var built = BuildSilo(settings, services => services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(SiloSpans)), SiloLogs);
+        await built.StartAsync();
+        silo = built;
+
+        // Many concurrent clients in one test: the test server's handler has no connection limit to worry about.
+        Gateway = GatewayFor(settings).WithWebHostBuilder(web =>
+            web.ConfigureServices(services => services.AddSingleton<ILogEventSink>(GatewayLogs)
+                .AddSingleton<IStartupFilter>(new ApiContractCheck(Contract))
+                .ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(GatewaySpans))));
+        Client = ClientFor("admin", "admin");
+        Payments = ClientFor("payments", "payments");
+        Contract.Load((await Anonymous().Get("/openapi/v1.json")).Body!);
+    }
+
+    /// <summary>The settings of a cluster of its own: fresh cluster and service id, free ports for a silo.</summary>
+    public static Dictionary<string, string?> NewClusterSettings()
+    {
         var cluster = "gateway-tests-" + Guid.NewGuid().ToString("N")[..8];
-        SiloAddress = new Uri($"http://127.0.0.1:{FreePort()}");
-        ServiceId = cluster;
-        var settings = new Dictionary<string, string?>
+        return new Dictionary<string, string?>
         {
             ["ConnectionStrings:Postgres"] = TestEnvironment.Postgres,
             ["ConnectionStrings:Redis"] = TestEnvironment.Redis,
@@ -55,35 +97,54 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["Orleans:ServiceId"] = cluster,
             ["Orleans:SiloPort"] = FreePort(),
             ["Orleans:GatewayPort"] = FreePort(),
-            ["Urls"] = SiloAddress.ToString(),
+            ["Urls"] = $"http://127.0.0.1:{FreePort()}",
             ["Auth:SigningKey"] = SigningKey,
+            ["Payments:CallbackSecret"] = CallbackSecret,
             ["RateLimiting:TokenLimit"] = "1000000",
             ["RateLimiting:TokensPerPeriod"] = "1000000",
             ["Serilog:MinimumLevel:Default"] = "Warning",
             ["Serilog:MinimumLevel:Override:OrderActors"] = "Information",
             ["Serilog:MinimumLevel:Override:Serilog.AspNetCore.RequestLoggingMiddleware"] = "Information",
         };
+    }
 
+    /// <summary>A silo in this process, started: it has joined its cluster and serves HTTP on <c>Urls</c>.</summary>
+    public static async Task<WebApplication> StartSiloAsync(IReadOnlyDictionary<string, string?> settings, ILogEventSink? logs = null)
+    {
+        var silo = BuildSilo(settings, logs: logs);
+        await silo.StartAsync();
+        return silo;
+    }
+
+    public static WebApplication BuildSilo(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services = null, ILogEventSink? logs = null)
+    {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.Services.AddSingleton<ILogEventSink>(SiloLogs);
-        builder.AddOrderActorsSilo();
-        silo = builder.Build();
-        silo.MapOrderActorsSilo();
-        await silo.StartAsync();
+        if (logs is not null)
+        {
+            builder.Services.AddSingleton(logs);
+        }
 
-        // Many concurrent clients in one test: the test server's handler has no connection limit to worry about.
-        Gateway = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        services?.Invoke(builder.Services);
+
+        builder.AddOrderActorsSilo();
+        var silo = builder.Build();
+        silo.MapOrderActorsSilo();
+        return silo;
+    }
+
+    /// <summary>A gateway (not yet started: it starts with its first client) for the cluster of <paramref name="settings"/>.</summary>
+    public static WebApplicationFactory<Program> GatewayFor(IReadOnlyDictionary<string, string?> settings) =>
+        new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             foreach (var (key, value) in settings)
             {
                 web.UseSetting(key, value);
             }
-
-            web.ConfigureServices(services => services.AddSingleton<ILogEventSink>(GatewayLogs));
         });
-        Client = ClientFor("admin", "admin");
-    }
+
+    /// <summary>Settings a derived fixture changes for its silo and gateway.</summary>
+    protected virtual IReadOnlyDictionary<string, string?> Overrides { get; } = new Dictionary<string, string?>();
 
     /// <summary>A client whose token has subject <paramref name="subject"/> and the given roles.</summary>
     public HttpClient ClientFor(string subject, params string[] roles) => WithToken(Gateway.CreateClient(), Token(subject, roles));
@@ -108,6 +169,7 @@ public sealed class GatewayFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         Client.Dispose();
+        Payments?.Dispose();
         if (Gateway is not null)
         {
             await Gateway.DisposeAsync();
@@ -120,7 +182,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         }
     }
 
-    private static string FreePort()
+    public static string FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

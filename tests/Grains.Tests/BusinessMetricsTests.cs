@@ -27,7 +27,7 @@ public sealed class BusinessMetricsTests(ShortPaymentWindowCluster fixture) : IC
         var expiring = await CheckOut(sku, 1);
         var refused = await CheckOut(sku, 3);
         var paid = await CheckOut(sku, 1);
-        await fixture.Grains.GetGrain<IOrderGrain>(paid.Value!.OrderId).Pay(1m, Guid.NewGuid().ToString());
+        await fixture.Grains.GetGrain<IOrderGrain>(paid.Value!.OrderId).Pay(new Payment(1m, Guid.NewGuid().ToString()));
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         while ((await fixture.Grains.GetGrain<IOrderGrain>(expiring.Value!.OrderId).Get()).Value!.Status != OrderStatus.Cancelled && DateTime.UtcNow < deadline)
         {

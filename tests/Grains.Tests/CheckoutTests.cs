@@ -74,8 +74,8 @@ public sealed class CheckoutTests(StandardCluster fixture)
         var sku = await NewProduct(price: 2.50m, stock: 10);
         var order = await Checkout((sku, 4));
 
-        var wrong = await order.Pay(9.99m, Unique.Key("payment"));
-        var paid = await order.Pay(10.00m, Unique.Key("payment"));
+        var wrong = await order.Pay(new Payment(9.99m, Unique.Key("payment")));
+        var paid = await order.Pay(new Payment(10.00m, Unique.Key("payment")));
 
         Assert.Equal(ErrorKind.Unprocessable, wrong.Error?.Kind);
         Assert.Equal(OrderStatus.Paid, paid.Value!.Status);
@@ -88,7 +88,7 @@ public sealed class CheckoutTests(StandardCluster fixture)
         var sku = await NewProduct(price: 1m, stock: 10);
         var order = await Checkout((sku, 1));
 
-        await order.Pay(1m, Unique.Key("payment"));
+        await order.Pay(new Payment(1m, Unique.Key("payment")));
         await order.Ship();
         var delivered = (await order.Deliver()).Value!;
 
@@ -106,8 +106,8 @@ public sealed class CheckoutTests(StandardCluster fixture)
 
         var ship = await order.Ship();
         var deliver = await order.Deliver();
-        await order.Pay(1m, Unique.Key("payment"));
-        var payAgain = await order.Pay(1m, Unique.Key("payment"));
+        await order.Pay(new Payment(1m, Unique.Key("payment")));
+        var payAgain = await order.Pay(new Payment(1m, Unique.Key("payment")));
 
         Assert.Equal((ErrorKind.Conflict, OrderStatus.PendingPayment), (ship.Error!.Kind, ship.Error.CurrentStatus));
         Assert.Equal(OrderStatus.PendingPayment, deliver.Error!.CurrentStatus);
@@ -132,7 +132,7 @@ public sealed class CheckoutTests(StandardCluster fixture)
     {
         var sku = await NewProduct(price: 1m, stock: 10);
         var order = await Checkout((sku, 3));
-        await order.Pay(3m, Unique.Key("payment"));
+        await order.Pay(new Payment(3m, Unique.Key("payment")));
 
         await order.Cancel();
 
@@ -144,7 +144,7 @@ public sealed class CheckoutTests(StandardCluster fixture)
     {
         var sku = await NewProduct(price: 1m, stock: 10);
         var order = await Checkout((sku, 1));
-        await order.Pay(1m, Unique.Key("payment"));
+        await order.Pay(new Payment(1m, Unique.Key("payment")));
         await order.Ship();
 
         var result = await order.Cancel();

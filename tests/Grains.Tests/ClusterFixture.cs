@@ -1,12 +1,15 @@
 using Microsoft.Extensions.DependencyInjection;
+using OrderActors.Grains.Events;
 using OrderActors.Grains.Orders;
-using OrderActors.Grains.ReadModel;
 using OrderActors.Silo.Hosting;
 using Orleans.TestingHost;
 
 namespace OrderActors.Grains.Tests;
 
-/// <summary>An in-process Orleans cluster with memory storage (through the production serializer) and memory reminders.</summary>
+/// <summary>
+/// An in-process Orleans cluster with memory storage (through the production serializer) that fails on demand, the
+/// silo's rule for failed writes, and memory reminders.
+/// </summary>
 public abstract class ClusterFixture<TSilo> : IAsyncLifetime
     where TSilo : ISiloConfigurator, new()
 {
@@ -29,10 +32,24 @@ public abstract class ClusterFixture<TSilo> : IAsyncLifetime
     /// <param name="cartIdleTime">How long carts live untouched (keys are kept half as long).</param>
     protected static void ConfigureSilo(ISiloBuilder silo, TimeSpan paymentWindow, TimeSpan cartIdleTime)
     {
-        silo.AddMemoryGrainStorage(StorageNames.Orders, options => options.GrainStorageSerializer = new StateJsonSerializer());
-        silo.AddMemoryGrainStorage(StorageNames.Carts, options => options.GrainStorageSerializer = new StateJsonSerializer());
+        foreach (var name in new[] { StorageNames.Orders, StorageNames.Carts })
+        {
+            // Memory storage that fails on demand (IStorageFaultGrain), under the silo's rule for failed writes.
+            silo.AddFaultInjectionMemoryStorage(
+                name, options => options.GrainStorageSerializer = new StateJsonSerializer(), faults => faults.Latency = TimeSpan.Zero);
+        }
+
+        silo.AddDiscardOnFailure();
+        // The log the readers under test read (LogConsumerFaultTests); the product and order grains only write to theirs.
+        silo.Services.AddSingleton<MemoryEventLog>();
+        silo.Services.AddSingleton<IEventLog>(services => services.GetRequiredService<MemoryEventLog>());
+        silo.Services.Configure<EventOptions>(options =>
+        {
+            options.PollInterval = TimeSpan.FromMilliseconds(50);
+            // Long enough that a test's burst of stock calls always falls within one.
+            options.StockChangeInterval = TimeSpan.FromSeconds(2);
+        });
         silo.UseInMemoryReminderService();
-        silo.Services.AddSingleton<IReadModel, RecordingReadModel>();
         silo.Configure<ReminderOptions>(options => options.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
         silo.Services.Configure<OrderOptions>(options =>
         {

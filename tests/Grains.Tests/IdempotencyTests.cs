@@ -26,7 +26,7 @@ public sealed class IdempotencyTests(StandardCluster fixture)
 
         Assert.Equal(first.OrderId, again.OrderId);
         Assert.Equal(first.History, again.History);
-        Assert.Equal(first with { Lines = [], History = [] }, again with { Lines = [], History = [] });
+        Assert.Equal(first with { Lines = [], History = [], Refunds = [] }, again with { Lines = [], History = [], Refunds = [] });
         Assert.Equal(2, (await Product(sku).Get()).Value!.Reserved);
     }
 
@@ -86,11 +86,11 @@ public sealed class IdempotencyTests(StandardCluster fixture)
         var placed = (await cart.Checkout("checkout")).Value!;
         var order = fixture.Grains.GetGrain<IOrderGrain>(placed.OrderId);
 
-        var paid = (await order.Pay(4m, "pay-1")).Value!;
+        var paid = (await order.Pay(new Payment(4m, "pay-1"))).Value!;
         await order.Ship();
-        var repeat = (await order.Pay(4m, "pay-1")).Value!;
-        var otherAmount = await order.Pay(5m, "pay-1");
-        var otherKey = await order.Pay(4m, "pay-2");
+        var repeat = (await order.Pay(new Payment(4m, "pay-1"))).Value!;
+        var otherAmount = await order.Pay(new Payment(5m, "pay-1"));
+        var otherKey = await order.Pay(new Payment(4m, "pay-2"));
 
         Assert.Equal((OrderStatus.Paid, paid.History.Count), (repeat.Status, repeat.History.Count));
         Assert.Equal(ErrorKind.Unprocessable, otherAmount.Error?.Kind);

@@ -21,7 +21,7 @@ public sealed class PaymentWindowTests(ShortPaymentWindowCluster fixture) : ICla
         var (product, order) = await PlaceOrderOfThree();
         await Task.Delay(TimeSpan.FromSeconds(2.5));
 
-        var result = await order.Pay(3m, Unique.Key("payment"));
+        var result = await order.Pay(new Payment(3m, Unique.Key("payment")));
 
         Assert.Equal(OrderStatus.Cancelled, result.Error!.CurrentStatus);
         Assert.Equal(10, (await product.Get()).Value!.Available);

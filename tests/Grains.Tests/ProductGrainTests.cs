@@ -1,4 +1,9 @@
+using Microsoft.Extensions.DependencyInjection;
 using OrderActors.Grains.Abstractions;
+using OrderActors.Grains.Products;
+using Orleans.Core.Internal;
+using Orleans.Storage;
+using Orleans.TestingHost;
 
 namespace OrderActors.Grains.Tests;
 
@@ -121,7 +126,7 @@ public sealed class ProductGrainTests(StandardCluster fixture)
         await product.Create(Widget(stock: 5));
         await product.Reserve("order-1", 2);
         await product.Reserve("order-2", 1);
-        await product.Acknowledge("order-2");
+        await Acknowledged(product, "order-2", ReservationStage.Reserved);
 
         await product.Release("order-1");
         await product.Release("order-1");
@@ -137,7 +142,7 @@ public sealed class ProductGrainTests(StandardCluster fixture)
         await product.Create(Widget(stock: 10));
         await product.Reserve("order-1", 2);
         await product.Reserve("order-2", 3);
-        await product.Acknowledge("order-2");
+        await Acknowledged(product, "order-2", ReservationStage.Reserved);
 
         foreach (var _ in Enumerable.Range(0, 2))
         {
@@ -149,12 +154,86 @@ public sealed class ProductGrainTests(StandardCluster fixture)
     }
 
     [Fact]
+    public async Task An_acknowledgement_that_arrives_after_the_next_stock_call_keeps_that_calls_record()
+    {
+        var product = NewProduct();
+        await product.Create(Widget(stock: 10));
+        await product.Reserve("order-1", 2);
+        await product.Reserve("order-2", 1);
+        await product.Settle("order-1", 2, Settlement.Commit);
+
+        // Acknowledgements are one-way: the reservation's can arrive after the settlement.
+        await product.Acknowledge("order-1", ReservationStage.Reserved);
+        // One-way calls are not ordered; a later one, seen applied, is as near to a barrier as a test can get.
+        await Acknowledged(product, "order-2", ReservationStage.Reserved);
+
+        Assert.Equal(ReservationStage.Committed, (await Stored(product)).Reservations["order-1"].Stage);
+        // The settlement's record is still there, so its repetition (an order retrying after a crash) counts once.
+        Assert.True((await product.Settle("order-1", 2, Settlement.Commit)).IsSuccess);
+        Assert.Equal((8, 1, 7), Stock((await product.Get()).Value!));
+    }
+
+    [Fact]
+    public async Task Stock_that_moves_faster_than_the_interval_is_announced_less_often_and_its_last_change_always()
+    {
+        var product = NewProduct();
+        await product.Create(Widget(stock: 100));
+        foreach (var i in Enumerable.Range(0, 10))
+        {
+            await product.Reserve($"order-{i}", 1);
+        }
+
+        var stored = await Stored(product);
+        // product.created, then far fewer stock events than the ten writes (the test cluster's interval is 2 s).
+        Assert.InRange(stored.Outbox.LastSequence, 1, 3);
+        await Eventually.Until(async () => await Stored(product) is { } now && now.AnnouncedVersion == now.Version, "the last stock change announced");
+    }
+
+    [Fact]
+    public async Task Stock_changes_stored_but_not_yet_announced_are_announced_by_the_next_activation()
+    {
+        var product = NewProduct();
+        await product.Create(Widget(stock: 100));
+        await product.Reserve("order-1", 1);
+        await product.Reserve("order-2", 1);
+        // Acknowledged, so no audit will come to write: only the activation can announce them.
+        await Acknowledged(product, "order-1", ReservationStage.Reserved);
+        await Acknowledged(product, "order-2", ReservationStage.Reserved);
+        var before = await Stored(product);
+        Assert.NotEqual(before.Version, before.AnnouncedVersion);
+
+        // Gone before its timer announced them, as when its silo dies.
+        await product.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
+        await product.Get();
+
+        await Eventually.Until(async () => await Stored(product) is { } now && now.AnnouncedVersion == now.Version, "the last stock change announced");
+    }
+
+    [Fact]
+    public async Task Stock_changes_whose_announcing_write_failed_are_announced_by_the_next_activation()
+    {
+        var product = NewProduct();
+        await product.Create(Widget(stock: 100));
+        await product.Reserve("order-1", 1);
+        await Acknowledged(product, "order-1", ReservationStage.Reserved);
+        var before = await Stored(product);
+        Assert.NotEqual(before.Version, before.AnnouncedVersion);
+
+        // The timer's announcing write fails: the activation goes with its in-memory announcement, and the audit
+        // reminder (the stock call registered it) brings a new activation that announces what is stored.
+        await fixture.Grains.GetGrain<IStorageFaultGrain>("product")
+            .AddFaultOnWrite(product.GetGrainId(), new TimeoutException("injected storage timeout"));
+
+        await Eventually.Until(async () => await Stored(product) is { } now && now.AnnouncedVersion == now.Version, "announced after the failed write");
+    }
+
+    [Fact]
     public async Task Settle_release_gives_an_acknowledged_reservation_back_once()
     {
         var product = NewProduct();
         await product.Create(Widget(stock: 5));
         await product.Reserve("order-1", 4);
-        await product.Acknowledge("order-1");
+        await Acknowledged(product, "order-1", ReservationStage.Reserved);
 
         await product.Settle("order-1", 4, Settlement.Release);
         await product.Settle("order-1", 4, Settlement.Release);
@@ -220,17 +299,21 @@ public sealed class ProductGrainTests(StandardCluster fixture)
         Assert.Equal((25, 25, 0), Stock((await product.Get()).Value!));
     }
 
-    [Fact]
-    public async Task Every_change_is_projected_to_the_read_model_with_its_version()
+    private static (int OnHand, int Reserved, int Available) Stock(ProductView view) => (view.OnHand, view.Reserved, view.Available);
+
+    /// <summary>Acknowledges (one-way) and waits until the product has stored that it forgot the record.</summary>
+    private async Task Acknowledged(IProductGrain product, string reservationId, ReservationStage stage)
     {
-        var product = NewProduct();
-        await product.Create(Widget(stock: 5));
-
-        await product.Reserve("order-1", 2);
-
-        var projected = RecordingReadModel.Products[product.GetPrimaryKeyString()];
-        Assert.Equal((3, 2), (projected.Available, projected.Version));
+        await product.Acknowledge(reservationId, stage);
+        await Eventually.Until(async () => !(await Stored(product)).Reservations.ContainsKey(reservationId), $"{reservationId} forgotten");
     }
 
-    private static (int OnHand, int Reserved, int Available) Stock(ProductView view) => (view.OnHand, view.Reserved, view.Available);
+    /// <summary>The product's state as its storage holds it.</summary>
+    private async Task<ProductState> Stored(IProductGrain product)
+    {
+        var storage = fixture.Cluster.GetSiloServiceProvider().GetRequiredKeyedService<IGrainStorage>(StorageNames.Orders);
+        var stored = new GrainState<ProductState>();
+        await storage.ReadStateAsync("product", product.GetGrainId(), stored);
+        return stored.State ?? throw new InvalidOperationException("the product has no stored state");
+    }
 }

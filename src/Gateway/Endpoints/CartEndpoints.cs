@@ -15,10 +15,11 @@ public static class CartEndpoints
         var carts = app.MapResource("/api/carts/{customerId}", "Carts").OwnedBy<CustomerOwnerFilter>();
 
         carts.MapGet("/", Get).WithName("GetCart").WithSummary("Read the cart at current prices").Refuses(400, 404);
-        carts.MapPut("/items/{sku}", SetQuantity).WithName("SetCartItem").WithSummary("Set the quantity of a SKU; 0 removes the line").Refuses(400, 404, 409);
+        carts.MapPut("/items/{sku}", SetQuantity).WithName("SetCartItem").WithSummary("Set the quantity of a SKU; 0 removes the line").Refuses(400, 404, 409, 413);
         carts.MapDelete("/items/{sku}", RemoveLine).WithName("RemoveCartItem").WithSummary("Remove a line").Refuses(400, 404);
         carts.MapDelete("/", Clear).WithName("ClearCart").WithSummary("Empty the cart").Refuses(400, 404);
-        carts.MapPost("/checkout", Checkout).WithName("Checkout").WithSummary("Reserve every line and create an order awaiting payment; idempotent by the Idempotency-Key header").Refuses(400, 404, 409);
+        carts.MapPost("/checkout", Checkout).WithName("Checkout").WithSummary("Reserve every line and create an order awaiting payment; idempotent by the Idempotency-Key header; optional body {shippingAddress, contact}").Refuses(400, 404, 409, 413, 422)
+            .AddEndpointFilter<CatalogEviction>();
         return app;
     }
 
@@ -38,9 +39,9 @@ public static class CartEndpoints
         (await Cart(grains, customerId).Clear()).ToNoContent();
 
     private static async Task<Results<Created<OrderView>, ProblemHttpResult>> Checkout(
-        string customerId, [FromHeader(Name = IdempotencyKeys.Header)] string? idempotencyKey, IGrainFactory grains) =>
+        string customerId, [FromHeader(Name = IdempotencyKeys.Header)] string? idempotencyKey, ShippingDetails? shipping, IGrainFactory grains) =>
         IdempotencyKeys.IsValid(idempotencyKey)
-            ? (await Cart(grains, customerId).Checkout(idempotencyKey)).ToCreated(order => $"/api/orders/{order.OrderId}")
+            ? (await Cart(grains, customerId).Checkout(idempotencyKey, shipping)).ToCreated(order => $"/api/orders/{order.OrderId}")
             : ResultHttp.MissingIdempotencyKey();
 
     private static ICartGrain Cart(IGrainFactory grains, string customerId) => grains.GetGrain<ICartGrain>(customerId);

@@ -8,9 +8,10 @@ namespace OrderActors.Gateway.Endpoints;
 /// <summary>/api/products: the catalog and its stock, each route one call on <see cref="IProductGrain"/>.</summary>
 public static class ProductEndpoints
 {
-    public sealed record CreateProductRequest(string? Sku, string? Name, string? Description, decimal? Price, string? Currency, int? Stock);
+    public sealed record CreateProductRequest(string? Sku, string? Name, string? Description, decimal? Price, string? Currency, int? Stock, bool? RequiresShipping = null);
 
-    public sealed record UpdateProductRequest(string? Name, string? Description, decimal? Price, string? Currency);
+    /// <summary><c>requiresShipping</c> left out keeps the product's current setting, so older clients change nothing they do not send.</summary>
+    public sealed record UpdateProductRequest(string? Name, string? Description, decimal? Price, string? Currency, bool? RequiresShipping = null);
 
     public sealed record StockRequest(int? Delta);
 
@@ -20,17 +21,17 @@ public static class ProductEndpoints
         var products = app.MapResource("/api/products", "Products");
 
         products.MapGet("/", Search).WithName("SearchProducts").WithSummary("Active products whose SKU, name or description contains the query, by SKU, a page at a time")
-            .Refuses(400);
+            .CacheOutput(CatalogCachePolicy.ForListings).Refuses(400);
         products.MapPost("/", Create).WithName("CreateProduct").WithSummary("Create a product with its initial stock")
-            .RequirePolicy(Policies.Admin).Refuses(400, 409);
+            .RequirePolicy(Policies.Admin).Refuses(400, 409, 413).AddEndpointFilter<CatalogEviction>();
         products.MapGet("/{sku}", Get).WithName("GetProduct").WithSummary("Read a product, its stock and reservations")
-            .AddEndpointFilter<ETagFilter>().Produces(StatusCodes.Status304NotModified).Refuses(400, 404);
+            .CacheOutput(CatalogCachePolicy.ForProduct).AddEndpointFilter<ETagFilter>().Produces(StatusCodes.Status304NotModified).Refuses(400, 404);
         products.MapPut("/{sku}", Update).WithName("UpdateProduct").WithSummary("Replace name, description, price and currency; If-Match for a conditional update")
-            .RequirePolicy(Policies.Admin).Refuses(400, 404, 412);
+            .RequirePolicy(Policies.Admin).Refuses(400, 404, 412, 413).AddEndpointFilter<CatalogEviction>();
         products.MapPost("/{sku}/stock", AdjustStock).WithName("AdjustStock").WithSummary("Add a positive or negative delta to the stock on hand")
-            .RequirePolicy(Policies.Admin).Refuses(400, 404, 409);
+            .RequirePolicy(Policies.Admin).Refuses(400, 404, 409, 413).AddEndpointFilter<CatalogEviction>();
         products.MapDelete("/{sku}", Deactivate).WithName("DeactivateProduct").WithSummary("Take a product out of sale")
-            .RequirePolicy(Policies.Admin).Refuses(400, 404);
+            .RequirePolicy(Policies.Admin).Refuses(400, 404).AddEndpointFilter<CatalogEviction>();
         return app;
     }
 
@@ -46,7 +47,7 @@ public static class ProductEndpoints
             return ResultHttp.Invalid("price", "is required");
         }
 
-        var command = new CreateProduct(request.Name ?? "", request.Description ?? "", price, request.Currency ?? "USD", request.Stock ?? 0);
+        var command = new CreateProduct(request.Name ?? "", request.Description ?? "", price, request.Currency ?? "USD", request.Stock ?? 0, request.RequiresShipping ?? false);
         var result = await grains.GetGrain<IProductGrain>(request.Sku).Create(command);
         return result.ToCreated(product => $"/api/products/{product.Sku}");
     }
@@ -67,7 +68,7 @@ public static class ProductEndpoints
         }
 
         var product = grains.GetGrain<IProductGrain>(sku);
-        var command = new UpdateProduct(request.Name ?? "", request.Description ?? "", price, request.Currency ?? "USD", IfMatch.AcceptedVersions(http));
+        var command = new UpdateProduct(request.Name ?? "", request.Description ?? "", price, request.Currency ?? "USD", IfMatch.AcceptedVersions(http), request.RequiresShipping);
         var result = await product.Update(command);
         if (result.Error?.Kind == ErrorKind.PreconditionFailed && ETags.Of((await product.Get()).Value) is { } current)
         {

@@ -11,7 +11,17 @@ public static class Policies
     /// <summary>Any signed-in caller with a subject: a customer, whose <c>sub</c> is the customer id.</summary>
     public const string Customer = "customer";
 
+    /// <summary>Role <c>integration</c> (or <c>admin</c>): systems that read the event feed.</summary>
+    public const string Integration = "integration";
+
+    /// <summary>Role <c>payments</c> (or <c>admin</c>): whoever confirms payments taken at the provider (<c>POST /api/orders/{id}/pay</c>).</summary>
+    public const string Payments = "payments";
+
     public const string AdminRole = "admin";
+
+    public const string PaymentsRole = "payments";
+
+    public const string IntegrationRole = "integration";
 
     public const string SubjectClaim = "sub";
 }
@@ -43,7 +53,9 @@ public static class AuthenticationSetup
         });
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Admin, policy => policy.RequireClaim(Policies.SubjectClaim).RequireRole(Policies.AdminRole))
-            .AddPolicy(Policies.Customer, policy => policy.RequireClaim(Policies.SubjectClaim));
+            .AddPolicy(Policies.Customer, policy => policy.RequireClaim(Policies.SubjectClaim))
+            .AddPolicy(Policies.Integration, policy => policy.RequireClaim(Policies.SubjectClaim).RequireRole(Policies.IntegrationRole, Policies.AdminRole))
+            .AddPolicy(Policies.Payments, policy => policy.RequireClaim(Policies.SubjectClaim).RequireRole(Policies.PaymentsRole, Policies.AdminRole));
         return builder;
     }
 }

@@ -7,8 +7,8 @@ using StackExchange.Redis;
 namespace OrderActors.Gateway.Hosting;
 
 /// <summary>
-/// Registration of the gateway: an Orleans client, JSON, ProblemDetails, authentication, rate limits, API docs,
-/// health, logging, metrics and a bounded graceful shutdown.
+/// Registration of the gateway: an Orleans client, JSON, ProblemDetails, the edge (forwarded headers, security headers,
+/// HTTPS, CORS), authentication, rate limits, API docs, probes, logging, metrics and a bounded graceful shutdown.
 /// </summary>
 public static class GatewayHostingExtensions
 {
@@ -23,7 +23,8 @@ public static class GatewayHostingExtensions
 
         configuration["urls"] ??= "http://127.0.0.1:8080"; // loopback unless Urls, ASPNETCORE_URLS or --urls say otherwise
         builder.AddOrderActorsLogging(batched: true);
-        builder.AddOrderActorsMetrics();
+        builder.AddOrderActorsMetrics(PaymentCallbacks.Meter);
+        builder.AddOrderActorsTracing("orderactors-gateway");
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(configuration.GetSection("Orleans"));
@@ -36,9 +37,15 @@ public static class GatewayHostingExtensions
                 return true;
             });
             client.AddOutgoingGrainCallFilter<SafeRetryCallFilter>();
+            client.AddActivityPropagation();
+            if (ClusterTls.From(configuration) is { } tls)
+            {
+                client.UseTls(tls.LoadCertificate(), tls.Configure);
+            }
         });
 
-        // On SIGTERM the server stops accepting and in-flight requests get this long to finish.
+        // On SIGTERM readiness fails at once, the server keeps serving for Shutdown:DrainDelay, then stops accepting and
+        // lets in-flight requests finish: all of it within this time.
         builder.Services.Configure<HostOptions>(options =>
             options.ShutdownTimeout = configuration.GetValue("Shutdown:Timeout", TimeSpan.FromSeconds(30)));
         builder.Services.ConfigureHttpJsonOptions(options =>
@@ -46,25 +53,37 @@ public static class GatewayHostingExtensions
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
-        builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
+        builder.AddOrderActorsProbes().AddCheck<ClusterHealthCheck>("cluster", tags: [Probes.Ready]);
+        builder.AddGatewayServerLimits();
+        builder.AddGatewayForwardedHeaders();
+        builder.AddGatewaySecurityHeaders();
+        builder.AddGatewayHttps();
+        builder.AddGatewayCors();
         builder.AddOrderActorsAuthentication();
         builder.AddGatewayRateLimiting();
         builder.AddGatewayApiDocs();
+        builder.AddGatewayOutputCache();
+        builder.AddGatewayPaymentCallbacks();
         return builder;
     }
 
     public static WebApplication UseOrderActorsGateway(this WebApplication app)
     {
+        app.UseGatewayForwardedHeaders(); // first: every later step sees the client's address and scheme
+        app.UseSecurityHeaders();
+        app.UseGatewayHttpsRedirection();
         app.UseMiddleware<RequestIdMiddleware>();
+        app.UseMiddleware<TraceParentResponse>();
         app.UseGatewayRequestLogging();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<RequestBodyLimit>();
+        app.UseCors(); // before authentication: a preflight carries no token
         app.UseAuthentication();
         app.UseRateLimiter(); // after authentication: the limit is per token subject
         app.UseAuthorization();
-        app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).DisableRateLimiting();
-        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") }).DisableRateLimiting();
+        app.UseOutputCache(); // after the rate limiter: a cached answer still costs a token
+        app.MapOrderActorsProbes();
         app.MapOrderActorsMetrics().DisableRateLimiting();
         app.MapGatewayApiDocs();
         return app;

@@ -21,6 +21,8 @@ public static class RequestLogging
             {
                 diagnostics.Set("Route", (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(unmatched)");
                 diagnostics.Set(RequestIds.LogProperty, context.TraceIdentifier);
+                // The client's address: behind a trusted proxy, the one it forwarded (see ForwardedHeadersSetup).
+                diagnostics.Set("ClientAddress", context.Connection.RemoteIpAddress?.ToString());
             };
             // Probes and scrapes every few seconds would drown the log.
             options.GetLevel = (context, _, exception) =>

@@ -5,9 +5,9 @@ namespace OrderActors.Gateway.Http;
 /// <summary>What every API route shares, declared once so the OpenAPI document lists each route's errors.</summary>
 public static class ApiConventions
 {
-    /// <summary>A resource's route group: route keys checked, and 429 (rate limit) and 503 (no silo) documented.</summary>
+    /// <summary>A resource's route group: route keys checked, the actor named, and 429 (rate limit) and 503 (no silo) documented.</summary>
     public static RouteGroupBuilder MapResource(this IEndpointRouteBuilder app, string prefix, string tag) =>
-        app.MapGroup(prefix).WithTags(tag).AddEndpointFilter<RouteKeyFilter>()
+        app.MapGroup(prefix).WithTags(tag).AddEndpointFilter<RouteKeyFilter>().AddEndpointFilter<ActorFilter>()
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 

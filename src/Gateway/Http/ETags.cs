@@ -46,7 +46,7 @@ public sealed class ETagFilter : IEndpointFilter
 /// </summary>
 public static class IfMatch
 {
-    public static IReadOnlyList<int>? AcceptedVersions(HttpRequest request)
+    public static IReadOnlyList<long>? AcceptedVersions(HttpRequest request)
     {
         var tags = request.GetTypedHeaders().IfMatch;
         if (tags.Count == 0 || tags.Any(tag => tag.Equals(EntityTagHeaderValue.Any)))
@@ -56,7 +56,7 @@ public static class IfMatch
 
         // Strong comparison: a weak tag never matches, and neither does one that is not a product version.
         return tags.Where(tag => !tag.IsWeak)
-            .Select(tag => int.TryParse(tag.Tag.AsSpan().Trim('"'), out var version) ? version : -1)
+            .Select(tag => long.TryParse(tag.Tag.AsSpan().Trim('"'), out var version) ? version : -1)
             .Where(version => version >= 0)
             .ToList();
     }

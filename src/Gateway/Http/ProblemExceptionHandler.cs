@@ -3,8 +3,8 @@ using Microsoft.AspNetCore.Diagnostics;
 namespace OrderActors.Gateway.Http;
 
 /// <summary>
-/// Turns exceptions into ProblemDetails: unreadable requests into 400 with the reason, an unreachable cluster
-/// into 503 with Retry-After; anything else stays a 500 without internals.
+/// Turns exceptions into ProblemDetails: unreadable requests into 400 with the reason, an unreachable cluster or
+/// storage into 503 with Retry-After; anything else stays a 500 without internals.
 /// </summary>
 public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
@@ -14,7 +14,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         {
             BadHttpRequestException bad => (bad.StatusCode, "The request could not be read.", ReadableReason(bad)),
             _ when ClusterFailures.IsUnavailable(exception) =>
-                (StatusCodes.Status503ServiceUnavailable, "The service is temporarily unavailable.", "No silo could answer; retry shortly."),
+                (StatusCodes.Status503ServiceUnavailable, "The service is temporarily unavailable.", ClusterFailures.Reason(exception)),
             _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred.", null),
         };
 

@@ -13,6 +13,10 @@ public static class ResultHttp
     public static Results<Created<T>, ProblemHttpResult> ToCreated<T>(this Result<T> result, Func<T, string> location) =>
         result.IsSuccess ? TypedResults.Created(location(result.Value!), result.Value) : result.Error.ToProblem();
 
+    /// <summary>202: the work is queued, durably, and done later.</summary>
+    public static Results<Accepted<T>, ProblemHttpResult> ToAccepted<T>(this Result<T> result) =>
+        result.IsSuccess ? TypedResults.Accepted((string?)null, result.Value) : result.Error.ToProblem();
+
     public static Results<NoContent, ProblemHttpResult> ToNoContent<T>(this Result<T> result) =>
         result.IsSuccess ? TypedResults.NoContent() : result.Error.ToProblem();
 

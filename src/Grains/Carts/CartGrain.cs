@@ -107,11 +107,17 @@ public sealed class CartGrain(
         return Done.Instance;
     }
 
-    public async Task<Result<OrderView>> Checkout(string idempotencyKey)
+    public async Task<Result<OrderView>> Checkout(string idempotencyKey, ShippingDetails? shipping = null)
     {
         if (!IdempotencyKeys.IsValid(idempotencyKey))
         {
             return Error.Invalid(IdempotencyKeys.Header, IdempotencyKeys.Rule);
+        }
+
+        var invalid = Validate.Shipping(shipping);
+        if (!invalid.IsEmpty)
+        {
+            return Error.Invalid(invalid);
         }
 
         var lines = RequestedLines();
@@ -128,7 +134,7 @@ public sealed class CartGrain(
             return Error.Invalid("cart", "The cart is empty.");
         }
 
-        record = new CheckoutRecord { OrderId = Guid.NewGuid().ToString("N"), Lines = lines, At = DateTimeOffset.UtcNow };
+        record = new CheckoutRecord { OrderId = Guid.NewGuid().ToString("N"), Lines = lines, At = DateTimeOffset.UtcNow, Shipping = shipping };
         Cart.Checkouts[idempotencyKey] = record;
         await Persist();
         return await Finish(idempotencyKey, record);
@@ -175,7 +181,7 @@ public sealed class CartGrain(
                 return record.Refusal!;
         }
 
-        var placed = await order.Place(new PlaceOrder(CustomerId, record.Lines, key));
+        var placed = await order.Place(new PlaceOrder(CustomerId, record.Lines, key, record.Shipping));
         if (placed.IsSuccess)
         {
             record.Outcome = CheckoutOutcome.Placed;

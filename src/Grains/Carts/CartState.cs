@@ -54,6 +54,9 @@ public sealed class CheckoutRecord
 
     /// <summary>Why the checkout was refused, to answer a repeat the same way.</summary>
     [Id(4)] public Error? Refusal { get; set; }
+
+    /// <summary>The shipping details the checkout gave, for the order it creates (kept only as long as the key).</summary>
+    [Id(5)] public ShippingDetails? Shipping { get; set; }
 }
 
 /// <summary>Where a checkout stands.</summary>

@@ -32,8 +32,20 @@ internal static partial class OrderEvents
 
     public static void Paid(ILogger logger, string orderId)
     {
-        Metrics.Payments.Add(1);
+        Metrics.Payments.Add(1, new KeyValuePair<string, object?>("outcome", "paid"));
         LogPaid(logger, orderId);
+    }
+
+    public static void PaymentRefunded(ILogger logger, string orderId)
+    {
+        Metrics.Payments.Add(1, new KeyValuePair<string, object?>("outcome", "refunded"));
+        LogPaymentRefunded(logger, orderId);
+    }
+
+    public static void RefundSettled(ILogger logger, string orderId, bool succeeded)
+    {
+        Metrics.RefundsCompleted.Add(1, new KeyValuePair<string, object?>("outcome", succeeded ? "succeeded" : "failed"));
+        LogRefundSettled(logger, orderId, succeeded ? "succeeded" : "failed");
     }
 
     [LoggerMessage(LogLevel.Information, "Order {OrderId} placed for customer {CustomerId}")]
@@ -47,4 +59,10 @@ internal static partial class OrderEvents
 
     [LoggerMessage(LogLevel.Information, "Order {OrderId} paid")]
     private static partial void LogPaid(ILogger logger, string orderId);
+
+    [LoggerMessage(LogLevel.Warning, "Order {OrderId} received a payment it cannot take: refund requested")]
+    private static partial void LogPaymentRefunded(ILogger logger, string orderId);
+
+    [LoggerMessage(LogLevel.Information, "Order {OrderId}: refund {Outcome}")]
+    private static partial void LogRefundSettled(ILogger logger, string orderId, string outcome);
 }

@@ -2,7 +2,6 @@ using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrderActors.Grains.Abstractions;
-using OrderActors.Grains.ReadModel;
 
 namespace OrderActors.Grains.Orders;
 
@@ -16,7 +15,6 @@ namespace OrderActors.Grains.Orders;
 public sealed class OrderGrain(
     [PersistentState("order", StorageNames.Orders)] IPersistentState<OrderState> state,
     IOptions<OrderOptions> options,
-    IReadModel readModel,
     ILogger<OrderGrain> log) : Grain, IOrderGrain, IRemindable
 {
     public const string ReminderName = "order-deadline";
@@ -67,45 +65,127 @@ public sealed class OrderGrain(
     public Task<Result<OrderView>> GetAsPlaced() =>
         Task.FromResult<Result<OrderView>>(Order.IsPlaced() ? AsOf(OrderStatus.PendingPayment) : Missing());
 
-    public async Task<Result<OrderView>> Pay(decimal amount, string idempotencyKey)
+    public async Task<Result<OrderView>> Pay(Payment payment)
     {
-        if (!IdempotencyKeys.IsValid(idempotencyKey))
+        var invalid = Invalid(payment);
+        if (invalid is not null)
         {
-            return Error.Invalid(IdempotencyKeys.Header, IdempotencyKeys.Rule);
+            return invalid;
         }
 
-        if (Order.PaymentKey == idempotencyKey)
-        {
-            return amount == Order.PaidAmount
-                ? AsOf(OrderStatus.Paid)
-                : new Error(ErrorKind.Unprocessable, $"Idempotency key '{idempotencyKey}' was used to pay {Order.PaidAmount}, not {amount}.");
-        }
-
+        // First, so that a client retrying a payment whose stock commit failed is what finishes it.
         await SettlePendingStock();
+        if (!Order.IsPlaced())
+        {
+            return Missing();
+        }
+
+        if (Order.PaymentKey == payment.Key || (payment.PaymentId is not null && Order.PaymentId == payment.PaymentId))
+        {
+            return payment.Amount == Order.PaidAmount
+                ? AsOf(OrderStatus.Paid)
+                : new Error(ErrorKind.Unprocessable, $"Payment '{payment.Key}' paid {Order.PaidAmount}, not {payment.Amount}.");
+        }
+
+        if (Order.ProcessedEvents.Contains(payment.Key) || Order.Refunds.Exists(r => r.PaymentId is not null && r.PaymentId == payment.PaymentId))
+        {
+            return Error.Conflict($"Payment '{payment.Key}' was already recorded: it did not pay order '{OrderId}' and its refund was requested.");
+        }
+
         if (Order.Status == OrderStatus.PendingPayment && DateTimeOffset.UtcNow >= Order.PaymentDueAt)
         {
             await Expire();
         }
 
-        if (Order.Status != OrderStatus.PendingPayment)
+        var refusal = Refusal(payment);
+        if (refusal is not null)
         {
-            return Refuse("pay");
+            return payment.PaymentId is null ? refusal : await Refund(payment, refusal);
         }
 
-        if (amount != Order.Total())
-        {
-            return new Error(ErrorKind.Unprocessable, $"The amount {amount} does not match the order total {Order.Total()} {Order.Currency}.");
-        }
-
-        Order.PaymentKey = idempotencyKey;
-        Order.PaidAmount = amount;
-        await Transition(OrderStatus.Paid, StockAction.Commit, reason: null);
+        Order.PaymentKey = payment.Key;
+        Order.PaidAmount = payment.Amount;
+        Order.PaymentId = payment.PaymentId;
+        await Transition(OrderStatus.Paid, StockAction.Commit);
         OrderEvents.Paid(log, OrderId);
         await Unremind();
         return View();
     }
 
-    public Task<Result<OrderView>> Ship() => Advance(OrderStatus.Paid, OrderStatus.Shipped, "ship");
+    public async Task<Result<OrderView>> SettleRefund(RefundOutcome outcome)
+    {
+        if (!IdempotencyKeys.IsValid(outcome.EventId))
+        {
+            return Error.Invalid("eventId", IdempotencyKeys.Rule);
+        }
+
+        await SettlePendingStock();
+        if (!Order.IsPlaced())
+        {
+            return Missing();
+        }
+
+        if (Order.ProcessedEvents.Contains(outcome.EventId))
+        {
+            return View();
+        }
+
+        var refund = Order.Refunds.Find(r => r.PaymentId == outcome.PaymentId && r.IsOwed());
+        if (refund is null)
+        {
+            return Error.Conflict($"Order '{OrderId}' owes no refund for payment '{outcome.PaymentId}'.");
+        }
+
+        Order.ProcessedEvents.Add(outcome.EventId);
+        refund.Status = outcome.Succeeded ? RefundStatus.Succeeded : RefundStatus.Failed;
+        if (Order.Status == OrderStatus.Cancelled && !Order.Refunds.Exists(r => r.IsOwed()))
+        {
+            Enter(OrderStatus.Refunded, StockAction.None);
+        }
+
+        await Save();
+        OrderEvents.RefundSettled(log, OrderId, outcome.Succeeded);
+        return View();
+    }
+
+    public async Task<Result<OrderView>> Ship()
+    {
+        await SettlePendingStock();
+        if (Order.Status == OrderStatus.Paid && Order.Lines.Exists(l => l.RequiresShipping) && Order.Shipping?.ShippingAddress is null)
+        {
+            return Error.Conflict($"Order '{OrderId}' holds products that need shipping but has no shippingAddress: " +
+                                  $"set it with PUT /api/orders/{OrderId}/shipping.");
+        }
+
+        return await Advance(OrderStatus.Paid, OrderStatus.Shipped, "ship");
+    }
+
+    public async Task<Result<OrderView>> ChangeShipping(ShippingDetails details)
+    {
+        var errors = Validate.Shipping(details);
+        if (!errors.IsEmpty)
+        {
+            return Error.Invalid(errors);
+        }
+
+        await SettlePendingStock();
+        if (!Order.IsPlaced())
+        {
+            return Missing();
+        }
+
+        if (Order.Status is not (OrderStatus.PendingPayment or OrderStatus.Paid))
+        {
+            return Refuse("change the shipping details of");
+        }
+
+        // A history entry in the same status: who changed the details and when (the details themselves stay out of it).
+        Order.Shipping = details;
+        Order.History.Add(new StatusChange(Order.Status, DateTimeOffset.UtcNow, "shipping details changed", Actors.Current));
+        Order.Outbox.Add(OrderId, "order.shipping_changed", new { order = View() });
+        await Save();
+        return View();
+    }
 
     public Task<Result<OrderView>> Deliver() => Advance(OrderStatus.Shipped, OrderStatus.Delivered, "deliver");
 
@@ -123,7 +203,15 @@ public sealed class OrderGrain(
             return Refuse("cancel");
         }
 
-        await Transition(OrderStatus.Cancelled, action, reason: null);
+        var wasPaid = Order.Status == OrderStatus.Paid;
+        Enter(OrderStatus.Cancelled, action);
+        if (wasPaid)
+        {
+            RequestRefund(Order.PaymentId, Order.PaidAmount ?? Order.Total(), Order.Currency, "order cancelled after payment");
+        }
+
+        await Save();
+        await SettlePendingStock();
         await Unremind();
         return View();
     }
@@ -165,6 +253,7 @@ public sealed class OrderGrain(
         Order.CheckoutKey = command.CheckoutKey;
         Order.Status = OrderStatus.Placing;
         Order.Lines = command.Lines.Select(l => new OrderLineState { Sku = l.Sku, Quantity = l.Quantity }).ToList();
+        Order.Shipping = command.Shipping;
         Order.CreatedAt = now;
         Order.PaymentDueAt = now + Options.PaymentWindow;
         await Save();
@@ -205,13 +294,15 @@ public sealed class OrderGrain(
         {
             line.Name = taken.Name;
             line.UnitPrice = taken.UnitPrice;
+            line.RequiresShipping = taken.RequiresShipping;
         }
 
         Order.Currency = reserved[0].Value!.Currency;
         Order.Status = OrderStatus.PendingPayment;
-        Order.History.Add(new StatusChange(OrderStatus.PendingPayment, Order.CreatedAt, null));
+        Order.History.Add(new StatusChange(OrderStatus.PendingPayment, Order.CreatedAt, null, Actors.Current));
+        Order.Outbox.Add(OrderId, "order.placed", new { order = View() });
         await Save();
-        await Acknowledge();
+        Acknowledge(ReservationStage.Reserved);
         OrderEvents.Placed(log, OrderId, Order.CustomerId);
         return View();
     }
@@ -224,24 +315,63 @@ public sealed class OrderGrain(
             return Refuse(action);
         }
 
-        await Transition(to, StockAction.None, reason: null);
+        await Transition(to, StockAction.None);
         return View();
     }
 
     private async Task Expire()
     {
-        await Transition(OrderStatus.Cancelled, StockAction.Release, "payment window expired");
+        await Transition(OrderStatus.Cancelled, StockAction.Release, "payment window expired", "order.expired");
         OrderEvents.Expired(log, OrderId);
     }
 
-    /// <summary>Persists the new status with its pending stock effect first, then applies the effect.</summary>
-    private async Task Transition(OrderStatus to, StockAction stock, string? reason)
+    /// <summary>
+    /// Persists the new status with its pending stock effect, who asked, and its event first, then applies the effect.
+    /// The event is named after the status (<c>order.paid</c>) unless the reason has a name of its own.
+    /// </summary>
+    private async Task Transition(OrderStatus to, StockAction stock, string? reason = null, string? eventType = null)
+    {
+        Enter(to, stock, reason, eventType);
+        await Save();
+        await SettlePendingStock();
+    }
+
+    /// <summary>Records the new status, its pending stock effect, who asked, and its event; the caller saves.</summary>
+    private void Enter(OrderStatus to, StockAction stock, string? reason = null, string? eventType = null)
     {
         Order.Status = to;
         Order.PendingStock = stock;
-        Order.History.Add(new StatusChange(to, DateTimeOffset.UtcNow, reason));
+        Order.History.Add(new StatusChange(to, DateTimeOffset.UtcNow, reason, Actors.Current));
+        Order.Outbox.Add(OrderId, eventType ?? $"order.{to.ToString().ToLowerInvariant()}", new { order = View(), reason, paymentId = Order.PaymentId });
+    }
+
+    /// <summary>
+    /// Records money the provider took that cannot pay the order, and asks for it back, in one write: the refund request
+    /// is an <c>order.refund_requested</c> event, delivered through the outbox to whatever integrates the provider.
+    /// </summary>
+    private async Task<Result<OrderView>> Refund(Payment payment, Error refusal)
+    {
+        Order.ProcessedEvents.Add(payment.Key);
+        RequestRefund(payment.PaymentId, payment.Amount, payment.Currency ?? Order.Currency, refusal.Detail);
         await Save();
-        await SettlePendingStock();
+        OrderEvents.PaymentRefunded(log, OrderId);
+        return refusal with { Detail = $"{refusal.Detail} The payment was recorded and its refund requested." };
+    }
+
+    /// <summary>Adds a refund the order owes and its event; the caller saves.</summary>
+    private void RequestRefund(string? paymentId, decimal amount, string currency, string reason)
+    {
+        Order.Refunds.Add(new RefundState
+        {
+            PaymentId = paymentId,
+            Amount = amount,
+            Currency = currency,
+            Reason = reason,
+            Status = RefundStatus.Requested,
+            RequestedAt = DateTimeOffset.UtcNow,
+        });
+        Order.Outbox.Add(OrderId, "order.refund_requested", new { paymentId, amount, currency, reason, order = View() });
+        Metrics.RefundsRequested.Add(1);
     }
 
     /// <summary>
@@ -269,7 +399,7 @@ public sealed class OrderGrain(
         await Save();
         if (action != StockAction.Return)
         {
-            await Acknowledge();
+            Acknowledge(settlement == Settlement.Commit ? ReservationStage.Committed : ReservationStage.Released);
         }
     }
 
@@ -279,8 +409,18 @@ public sealed class OrderGrain(
         return result.IsSuccess ? Done.Instance : result.Error;
     }
 
-    /// <summary>Tells each product the last stock call is recorded here, so the product can forget it (one-way).</summary>
-    private Task Acknowledge() => Task.WhenAll(Order.Lines.Select(line => Product(line.Sku).Acknowledge(OrderId)));
+    /// <summary>
+    /// Tells each product (one-way) that the stock call that left this order's reservation at <paramref name="stage"/>
+    /// is recorded here, so the product can forget it. The product forgets only a record still at that stage, so an
+    /// acknowledgement overtaken by this order's next call changes nothing; one that is lost is left to its audit.
+    /// </summary>
+    private void Acknowledge(ReservationStage stage)
+    {
+        foreach (var line in Order.Lines)
+        {
+            Product(line.Sku).Acknowledge(OrderId, stage).Ignore();
+        }
+    }
 
     /// <summary>Undoes a placement that cannot finish: releases whatever was reserved and forgets the order.</summary>
     private async Task Abandon()
@@ -294,15 +434,8 @@ public sealed class OrderGrain(
         await Unremind();
     }
 
-    /// <summary>Persists the order, then projects it to the read model once it is visible to callers.</summary>
-    private async Task Save()
-    {
-        await state.WriteStateAsync();
-        if (Order.IsPlaced())
-        {
-            readModel.Project(Order.ToSummary());
-        }
-    }
+    /// <summary>Persists the order with the events of its change (the listings and integrations read them from the log).</summary>
+    private Task Save() => Order.Outbox.Write(state.WriteStateAsync);
 
     private async Task Unremind()
     {
@@ -324,6 +457,42 @@ public sealed class OrderGrain(
         reminder = null;
     }
 
+    /// <summary>Why <paramref name="payment"/> cannot pay the order as it is now, or null when it can.</summary>
+    private Error? Refusal(Payment payment)
+    {
+        if (Order.Status != OrderStatus.PendingPayment)
+        {
+            return Refuse("pay");
+        }
+
+        var currency = payment.Currency ?? Order.Currency;
+        return payment.Amount == Order.Total() && currency == Order.Currency
+            ? null
+            : new Error(ErrorKind.Unprocessable, $"The amount {payment.Amount} {currency} does not match the order total {Order.Total()} {Order.Currency}.");
+    }
+
+    private static Error? Invalid(Payment payment)
+    {
+        if (!IdempotencyKeys.IsValid(payment.Key))
+        {
+            return Error.Invalid(IdempotencyKeys.Header, IdempotencyKeys.Rule);
+        }
+
+        if (payment.Amount <= 0)
+        {
+            return Error.Invalid("amount", "must be greater than 0");
+        }
+
+        if (payment.Currency is not null && !Money.IsCurrency(payment.Currency))
+        {
+            return Error.Invalid("currency", "must be an ISO 4217 currency code such as USD or EUR");
+        }
+
+        return payment.PaymentId is null || IdempotencyKeys.IsValid(payment.PaymentId)
+            ? null
+            : Error.Invalid("paymentId", IdempotencyKeys.Rule);
+    }
+
     private static Error? Invalid(PlaceOrder command)
     {
         if (!Identifiers.IsValid(command.CustomerId))
@@ -334,6 +503,12 @@ public sealed class OrderGrain(
         if (!IdempotencyKeys.IsValid(command.CheckoutKey))
         {
             return Error.Invalid(IdempotencyKeys.Header, IdempotencyKeys.Rule);
+        }
+
+        var shipping = Validate.Shipping(command.Shipping);
+        if (!shipping.IsEmpty)
+        {
+            return Error.Invalid(shipping);
         }
 
         if (command.Lines.Count is 0 or > Carts.CartGrain.MaxLines)
@@ -378,23 +553,30 @@ public sealed class OrderGrain(
 
     private Error Missing() => Error.NotFound($"Order '{OrderId}' does not exist.");
 
-    private OrderView View() => ViewWith(Order.Status, Order.History);
+    private OrderView View() => ViewWith(Order.Status, Order.History, Order.Refunds);
 
-    /// <summary>The order as it was when it first entered <paramref name="status"/>: what that call answered then.</summary>
+    /// <summary>
+    /// The order as it was when it first entered <paramref name="status"/>: what that call answered then. Refunds asked
+    /// for by then are shown as they stand now.
+    /// </summary>
     private OrderView AsOf(OrderStatus status)
     {
         var entered = Order.History.FindIndex(h => h.Status == status);
-        return ViewWith(status, Order.History.Take(entered + 1).ToList());
+        var at = Order.History[entered].At;
+        return ViewWith(status, Order.History.Take(entered + 1).ToList(), Order.Refunds.Where(r => r.RequestedAt <= at).ToList());
     }
 
-    private OrderView ViewWith(OrderStatus status, IReadOnlyList<StatusChange> history) => new(
+    private OrderView ViewWith(OrderStatus status, IReadOnlyList<StatusChange> history, IEnumerable<RefundState> refunds) => new(
         OrderId,
         Order.CustomerId,
         status,
-        Order.Lines.Select(l => new OrderLineView(l.Sku, l.Name, l.UnitPrice, l.Quantity, l.UnitPrice * l.Quantity)).ToList(),
+        Order.Lines.Select(l => new OrderLineView(l.Sku, l.Name, l.UnitPrice, l.Quantity, l.UnitPrice * l.Quantity, l.RequiresShipping)).ToList(),
         Order.Total(),
         Order.Currency,
         Order.CreatedAt,
         Order.PaymentDueAt,
-        history);
+        history,
+        status == OrderStatus.PendingPayment ? null : Order.PaymentId,
+        refunds.Select(r => r.ToView()).ToList(),
+        Order.Shipping);
 }

@@ -1,4 +1,5 @@
 using OrderActors.Grains.Abstractions;
+using OrderActors.Grains.Events;
 
 namespace OrderActors.Grains.Orders;
 
@@ -20,6 +21,23 @@ public sealed class OrderState
 
     /// <summary>The amount paid, once paid.</summary>
     [Id(11)] public decimal? PaidAmount { get; set; }
+
+    /// <summary>The provider's id of the payment that paid the order (null when it was recorded by hand).</summary>
+    [Id(13)] public string? PaymentId { get; set; }
+
+    /// <summary>Every refund the order asked for, oldest first; one not Succeeded is still owed.</summary>
+    [Id(14)] public List<RefundState> Refunds { get; set; } = [];
+
+    /// <summary>
+    /// Keys of the provider's events (and of payments) this order has acted on, other than the payment that paid it
+    /// (<see cref="PaymentKey"/>). This is the replay protection of the callbacks: it is written in the same storage
+    /// write as the change the event made, so no crash can separate "seen" from "done", and the order is one
+    /// activation cluster-wide, so two deliveries of one event are serialised by its turns. It grows by a handful per order.
+    /// </summary>
+    [Id(15)] public List<string> ProcessedEvents { get; set; } = [];
+
+    /// <summary>Where to ship and whom to tell (personal data: never logged); null when checkout gave none.</summary>
+    [Id(16)] public ShippingDetails? Shipping { get; set; }
 
     /// <summary>Where the order is in its lifecycle; <see cref="OrderStatus.None"/> means it does not exist.</summary>
     [Id(1)] public OrderStatus Status { get; set; }
@@ -44,6 +62,9 @@ public sealed class OrderState
     /// transition and cleared after, so a crash in between is finished by the next activation or reminder tick.
     /// </summary>
     [Id(7)] public StockAction PendingStock { get; set; }
+
+    /// <summary>The order's events on their way to the event log, stored with the change that caused them.</summary>
+    [Id(12)] public Outbox Outbox { get; set; } = new();
 
     /// <summary>Whether callers can see the order: it has been placed (methods, so the serializer never stores them).</summary>
     public bool IsPlaced() => Status is not (OrderStatus.None or OrderStatus.Placing);
@@ -70,6 +91,33 @@ public sealed class OrderLineState
 
     /// <summary>Unit price at checkout.</summary>
     [Id(3)] public decimal UnitPrice { get; set; }
+
+    /// <summary>Whether the product needed shipping at checkout.</summary>
+    [Id(4)] public bool RequiresShipping { get; set; }
+}
+
+/// <summary>A refund the order asked for (see <see cref="OrderState.Refunds"/>).</summary>
+[GenerateSerializer, Alias("orderactors.refund-state")]
+public sealed class RefundState
+{
+    /// <summary>The provider's payment to refund; null for a payment recorded by hand.</summary>
+    [Id(0)] public string? PaymentId { get; set; }
+
+    [Id(1)] public decimal Amount { get; set; }
+
+    [Id(2)] public string Currency { get; set; } = "";
+
+    /// <summary>Why, for the integrator and the customer: the order was cancelled, the payment came late, the amount was wrong.</summary>
+    [Id(3)] public string Reason { get; set; } = "";
+
+    [Id(4)] public RefundStatus Status { get; set; }
+
+    [Id(5)] public DateTimeOffset RequestedAt { get; set; }
+
+    /// <summary>Whether money is still owed to the customer.</summary>
+    public bool IsOwed() => Status != RefundStatus.Succeeded;
+
+    public RefundView ToView() => new(PaymentId, Amount, Currency, Reason, Status, RequestedAt);
 }
 
 /// <summary>What an order still has to do to its products' stock.</summary>

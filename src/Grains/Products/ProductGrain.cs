@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using OrderActors.Grains.Abstractions;
+using OrderActors.Grains.Events;
 using OrderActors.Grains.Orders;
-using OrderActors.Grains.ReadModel;
 using Orleans.Concurrency;
 
 namespace OrderActors.Grains.Products;
@@ -19,8 +19,8 @@ namespace OrderActors.Grains.Products;
 /// (1) every check and the change it guards run in one synchronous stretch, before the method's first await, so no
 /// other call can interleave between "enough available?" and "reserve"; (2) no reply — success, refusal or read —
 /// leaves before a write that started after everything it observed has completed, so nothing is acknowledged that
-/// is not durable; (3) a failed write fails every waiting caller and deactivates the grain, discarding changes
-/// that were not stored. All stock operations are idempotent, so a caller who saw a failure can simply retry.
+/// is not durable; (3) a failed write fails every waiting caller, and the silo's rule for failed writes discards the
+/// activation with the changes that were not stored. All stock operations are idempotent, so a caller who saw a failure can simply retry.
 /// </remarks>
 [GrainType("product"), Reentrant]
 public sealed class ProductGrain : Grain, IProductGrain, IRemindable
@@ -30,21 +30,39 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
 
     private readonly IPersistentState<ProductState> state;
     private readonly IOptions<OrderOptions> options;
-    private readonly IReadModel readModel;
+    private readonly IOptions<EventOptions> events;
     private readonly GroupCommit writes;
 
     /// <summary>Whether this activation has registered the audit reminder.</summary>
     private bool auditRegistered;
 
+    /// <summary>When this activation last put an event in a write; stock changes are announced once per interval.</summary>
+    private DateTime lastAnnounced = DateTime.MinValue;
+
+    /// <summary>The timer that announces stock changes a write left unannounced, once the interval has passed.</summary>
+    private IGrainTimer? announcer;
+
     public ProductGrain(
         [PersistentState("product", StorageNames.Orders)] IPersistentState<ProductState> state,
         IOptions<OrderOptions> options,
-        IReadModel readModel)
+        IOptions<EventOptions> events)
     {
         this.state = state;
         this.options = options;
-        this.readModel = readModel;
-        writes = new GroupCommit(state.WriteStateAsync, DeactivateOnIdle);
+        this.events = events;
+        writes = new GroupCommit(Write);
+    }
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // Stock changes stored but not announced (the last activation ended, or its silo died, within an interval):
+        // the first write announces them.
+        if (Product.Exists && Product.Version != Product.AnnouncedVersion)
+        {
+            writes.Persist().Ignore();
+        }
+
+        return Task.CompletedTask;
     }
 
     private string Sku => this.GetPrimaryKeyString();
@@ -78,7 +96,8 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
         Product.Currency = command.Currency;
         Product.OnHand = command.Stock;
         Product.InitialStock = command.Stock;
-        return await Save();
+        Product.RequiresShipping = command.RequiresShipping;
+        return await Persist("product.created");
     }
 
     public Task<Result<ProductView>> Get() => AfterDurable<ProductView>(Product.Exists ? View() : Missing());
@@ -106,7 +125,8 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
         Product.Description = command.Description;
         Product.Price = command.Price;
         Product.Currency = command.Currency;
-        return await Save();
+        Product.RequiresShipping = command.RequiresShipping ?? Product.RequiresShipping;
+        return await Persist("product.updated");
     }
 
     public async Task<Result<ProductView>> AdjustStock(int delta)
@@ -130,7 +150,7 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
 
         Product.OnHand = (int)onHand;
         Product.Adjusted += delta;
-        return await Save();
+        return await Persist("product.stock_adjusted", delta);
     }
 
     public async Task<Result<ProductView>> Deactivate()
@@ -146,7 +166,7 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
         }
 
         Product.Active = false;
-        return await Save();
+        return await Persist("product.deactivated");
     }
 
     public async Task<Result<ReservedLine>> Reserve(string reservationId, int quantity)
@@ -216,12 +236,13 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
         return Done.Instance;
     }
 
-    public Task Acknowledge(string reservationId)
+    public Task Acknowledge(string reservationId, ReservationStage stage)
     {
-        // Not awaited: the order does not wait, and a forgotten record that is lost with a failed write only
-        // comes back as a record the audit forgets later.
-        if (Product.Reservations.Remove(reservationId))
+        // The write is not awaited: a forgotten record that is lost with a failed write only comes back as a record
+        // the audit forgets later.
+        if (Product.Reservations.GetValueOrDefault(reservationId)?.Stage == stage)
         {
+            Product.Reservations.Remove(reservationId);
             writes.Persist().Ignore();
         }
 
@@ -247,13 +268,13 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
 
         Product.OnHand += quantity;
         Product.Returned += quantity;
-        return await Save();
+        return await Persist("product.stock_returned", quantity);
     }
 
     /// <summary>Asks the order behind every record older than the recovery delay what should become of it.</summary>
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (Product.Reservations.Count == 0)
+        if (Product.Reservations.Count == 0 && Product.Version == Product.AnnouncedVersion)
         {
             // Cleared before the await: a reservation made meanwhile registers the reminder anew, and that newer
             // registration has another version, which this unregistration (by the version it read) cannot remove.
@@ -328,22 +349,62 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
         }
     }
 
-    /// <summary>Persists a change and replies with the view as that change left it.</summary>
-    private async Task<Result<ProductView>> Save()
+    /// <summary>
+    /// Counts the change just made as a new version, records its event if it has one, and persists every change so
+    /// far (grouped with concurrent ones). Returns the product as this change left it.
+    /// </summary>
+    private async Task<ProductView> Persist(string? eventType = null, int? delta = null)
     {
-        var persisted = Persist();
+        Product.Version++;
         var view = View();
-        await persisted;
+        if (eventType is not null)
+        {
+            Announce(eventType, view, delta);
+        }
+
+        await writes.Persist();
         return view;
     }
 
-    /// <summary>Persists every change so far (grouped with concurrent ones), then projects this one to the read model.</summary>
-    private async Task Persist()
+    /// <summary>
+    /// One storage write. Reservations, releases and sales are too many to be an event each: a write tells the log the
+    /// stock they left when the product changed since its last event, at most once per
+    /// <see cref="EventOptions.StockChangeInterval"/>. A write that leaves changes unannounced starts a timer whose
+    /// write announces them when the interval has passed, unless a write in between did. A silo that dies first leaves
+    /// them stored and unannounced, and the product's next activation announces them (the audit reminder, registered
+    /// by every stock call, brings one).
+    /// </summary>
+    private Task Write()
     {
-        Product.Version++;
-        var summary = Product.ToSummary();
-        await writes.Persist();
-        readModel.Project(summary);
+        if (Product.Exists && Product.Version != Product.AnnouncedVersion)
+        {
+            var wait = lastAnnounced + events.Value.StockChangeInterval - DateTime.UtcNow;
+            if (wait <= TimeSpan.Zero)
+            {
+                Announce("product.stock_changed", View(), delta: null);
+            }
+            else
+            {
+                announcer ??= this.RegisterGrainTimer(AnnounceLater, new GrainTimerCreationOptions(wait, Timeout.InfiniteTimeSpan));
+            }
+        }
+
+        return Product.Outbox.Write(state.WriteStateAsync);
+    }
+
+    private Task AnnounceLater(CancellationToken cancellationToken)
+    {
+        announcer?.Dispose();
+        announcer = null;
+        return Product.Version != Product.AnnouncedVersion ? writes.Persist() : Task.CompletedTask;
+    }
+
+    /// <summary>Every product event carries the product's view, so a consumer (the listings) never calls back.</summary>
+    private void Announce(string eventType, ProductView view, int? delta)
+    {
+        Product.Outbox.Add(Sku, eventType, delta is null ? new { product = view } : new { product = view, delta });
+        Product.AnnouncedVersion = view.Version;
+        lastAnnounced = DateTime.UtcNow;
     }
 
     /// <summary>Replies only once everything this reply was based on is durable.</summary>
@@ -353,11 +414,11 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
         return result;
     }
 
-    private ReservedLine Line(int quantity) => new(Sku, Product.Name, Product.Price, Product.Currency, quantity);
+    private ReservedLine Line(int quantity) => new(Sku, Product.Name, Product.Price, Product.Currency, quantity, Product.RequiresShipping);
 
     private Error Missing() => Error.NotFound($"Product '{Sku}' does not exist.");
 
     private ProductView View() => new(
         Sku, Product.Name, Product.Description, Product.Price, Product.Currency,
-        Product.OnHand, Product.Reserved, Product.Available(), Product.Active, Product.Version);
+        Product.OnHand, Product.Reserved, Product.Available(), Product.Active, Product.Version, Product.RequiresShipping);
 }

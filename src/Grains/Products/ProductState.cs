@@ -1,4 +1,5 @@
 using OrderActors.Grains.Abstractions;
+using OrderActors.Grains.Events;
 
 namespace OrderActors.Grains.Products;
 
@@ -60,7 +61,16 @@ public sealed class ProductState
     [Id(13)] public HashSet<string> AppliedReturns { get; set; } = [];
 
     /// <summary>Bumped on every change; exposed as the view's version.</summary>
-    [Id(14)] public int Version { get; set; }
+    [Id(14)] public long Version { get; set; }
+
+    /// <summary>The product's events on their way to the event log, stored with the change that caused them.</summary>
+    [Id(16)] public Outbox Outbox { get; set; } = new();
+
+    /// <summary>The version the product's last event told the log (every product event carries the product's view).</summary>
+    [Id(17)] public long AnnouncedVersion { get; set; }
+
+    /// <summary>Whether an order holding it can only ship to an address (a download or a service needs none).</summary>
+    [Id(18)] public bool RequiresShipping { get; set; }
 
     /// <summary>Units that can still be reserved (a method, so the storage serializer never stores it).</summary>
     public int Available() => OnHand - Reserved;
@@ -81,18 +91,4 @@ public sealed class ReservationState
 
     /// <summary>Where the reservation is; records stored before steps existed are <see cref="ReservationStage.Reserved"/>.</summary>
     [Id(2)] public ReservationStage Stage { get; set; }
-}
-
-/// <summary>The steps of a reservation as its product records them.</summary>
-[GenerateSerializer, Alias("orderactors.reservation-stage")]
-public enum ReservationStage
-{
-    /// <summary>The units are held.</summary>
-    Reserved = 0,
-
-    /// <summary>The units were sold.</summary>
-    Committed = 1,
-
-    /// <summary>The units went back to availability.</summary>
-    Released = 2,
 }

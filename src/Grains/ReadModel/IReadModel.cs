@@ -2,17 +2,13 @@ using OrderActors.Grains.Abstractions;
 
 namespace OrderActors.Grains.ReadModel;
 
-/// <summary>
-/// Where grains project their state for listings. Projecting only queues the summary: it never blocks or fails a
-/// grain call; the host writes queued summaries shortly after, keeping the newest version of each.
-/// </summary>
+/// <summary>The listings read model (the host's PostgreSQL tables): written from the event log, read by listings.</summary>
 public interface IReadModel
 {
-    void Project(ProductSummary product);
-
-    void Project(OrderSummary order);
-
     Task<Page<ProductSummary>> SearchProducts(string? query, string? cursor, int limit, CancellationToken cancellationToken);
 
     Task<Page<OrderSummary>> CustomerOrders(string customerId, string? cursor, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Writes these summaries; each replaces only an older version of its product or order.</summary>
+    Task Write(IReadOnlyList<ProductSummary> products, IReadOnlyList<OrderSummary> orders, CancellationToken cancellationToken);
 }

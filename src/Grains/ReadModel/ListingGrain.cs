@@ -1,17 +1,19 @@
+using System.Globalization;
 using OrderActors.Grains.Abstractions;
+using OrderActors.Grains.Events;
 using Orleans.Concurrency;
 
 namespace OrderActors.Grains.ReadModel;
 
 /// <summary>Answers listings from the read model; stateless, so every silo runs as many as the load needs.</summary>
 [GrainType("listing"), StatelessWorker]
-public sealed class ListingGrain(IReadModel readModel) : Grain, IListingGrain
+public sealed class ListingGrain(IReadModel readModel, IEventLog eventLog) : Grain, IListingGrain
 {
     public async Task<Result<Page<ProductSummary>>> SearchProducts(string? query, string? cursor, int limit)
     {
-        var invalid = InvalidLimit(limit) ?? (query?.Length > IListingGrain.MaxQueryLength
+        var invalid = InvalidLimit(limit) ?? InvalidCursor(cursor) ?? (query?.Length > IListingGrain.MaxQueryLength
             ? Error.Invalid("query", $"must be at most {IListingGrain.MaxQueryLength} characters")
-            : null);
+            : StorableText.IsValid(query) ? null : Error.Invalid("query", StorableText.Rule));
         if (invalid is not null)
         {
             return invalid;
@@ -22,7 +24,8 @@ public sealed class ListingGrain(IReadModel readModel) : Grain, IListingGrain
 
     public async Task<Result<Page<OrderSummary>>> CustomerOrders(string customerId, string? cursor, int limit)
     {
-        var invalid = InvalidLimit(limit) ?? (Identifiers.IsValid(customerId) ? null : Error.Invalid("customerId", Identifiers.Rule));
+        var invalid = InvalidLimit(limit) ?? InvalidCursor(cursor) ??
+                      (Identifiers.IsValid(customerId) ? null : Error.Invalid("customerId", Identifiers.Rule));
         if (invalid is not null)
         {
             return invalid;
@@ -31,10 +34,36 @@ public sealed class ListingGrain(IReadModel readModel) : Grain, IListingGrain
         return await Guard(() => readModel.CustomerOrders(customerId, cursor, limit, CancellationToken.None));
     }
 
+    public async Task<Result<Page<LoggedEvent>>> Events(string? cursor, int limit, IReadOnlyList<string> types)
+    {
+        var invalid = InvalidLimit(limit) ?? InvalidCursor(cursor) ??
+                      (types.All(t => t.Length <= 64 && StorableText.IsValid(t)) ? null : Error.Invalid("types", "each type is at most 64 characters of text"));
+        if (invalid is not null)
+        {
+            return invalid;
+        }
+
+        return await Guard(async () =>
+        {
+            var after = cursor is null ? 0
+                : long.TryParse(Cursors.Decode(cursor), NumberStyles.None, CultureInfo.InvariantCulture, out var position) ? position
+                : throw new FormatException("Not an event log cursor.");
+            var events = await eventLog.ReadAfter(after, limit, types, CancellationToken.None);
+            // Always a cursor: an integration keeps polling from where it is, whether or not this page was full.
+            var last = events.Count > 0 ? events[^1].Position : after;
+            return new Page<LoggedEvent>(events, Cursors.Encode(last.ToString(CultureInfo.InvariantCulture)));
+        });
+    }
+
     private static Error? InvalidLimit(int limit) =>
         limit is < 1 or > IListingGrain.MaxLimit ? Error.Invalid("limit", $"must be between 1 and {IListingGrain.MaxLimit}") : null;
 
-    /// <summary>A cursor that does not decode is the caller's mistake, not a server error.</summary>
+    private static Error? InvalidCursor(string? cursor) =>
+        StorableText.IsValid(cursor) ? null : BadCursor();
+
+    private static Error BadCursor() => Error.Invalid("cursor", "is not a cursor this listing returned");
+
+    /// <summary>A cursor that does not decode (or decodes to text PostgreSQL cannot hold) is the caller's mistake, not a server error.</summary>
     private static async Task<Result<T>> Guard<T>(Func<Task<T>> query)
     {
         try
@@ -43,7 +72,7 @@ public sealed class ListingGrain(IReadModel readModel) : Grain, IListingGrain
         }
         catch (FormatException)
         {
-            return Error.Invalid("cursor", "is not a cursor this listing returned");
+            return BadCursor();
         }
     }
 }

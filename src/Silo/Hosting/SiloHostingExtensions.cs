@@ -1,9 +1,13 @@
 using Microsoft.Extensions.Options;
 using OrderActors.Gateway.Hosting;
 using OrderActors.Grains;
+using OrderActors.Grains.Events;
 using OrderActors.Grains.Orders;
 using OrderActors.Grains.ReadModel;
+using OrderActors.Grains.Webhooks;
+using Npgsql;
 using OrderActors.Hosting;
+using OrderActors.Silo.Events;
 using OrderActors.Silo.ReadModel;
 using OrderActors.Silo.Schema;
 using Orleans.Configuration;
@@ -30,18 +34,22 @@ public static class SiloHostingExtensions
         configuration["urls"] ??= "http://127.0.0.1:8081"; // loopback unless Urls, ASPNETCORE_URLS or --urls say otherwise
         builder.AddOrderActorsLogging();
         builder.AddOrderActorsMetrics(Metrics.MeterName);
+        builder.AddOrderActorsTracing("orderactors-silo", tracing => tracing.AddNpgsql());
 
         // Registered before Orleans so the schema (and its query texts) exists when the providers read it at start.
         builder.Services.AddHostedService<SchemaMigrationService>();
-        // A hosted service registered before Orleans stops after it, so summaries of grains deactivated at
-        // shutdown are still written.
         builder.Services.AddSingleton<PostgresReadModel>();
         builder.Services.AddSingleton<IReadModel>(services => services.GetRequiredService<PostgresReadModel>());
-        builder.Services.AddHostedService(services => services.GetRequiredService<PostgresReadModel>());
+        builder.Services.AddSingleton<IEventLog, PostgresEventLog>();
+        builder.Services.AddHostedService<LogConsumersKeepAlive>();
         builder.Services.Configure<OrderOptions>(configuration.GetSection("Orders"));
-        builder.Services.AddHealthChecks()
-            .AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"])
-            .AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
+        builder.Services.Configure<EventOptions>(configuration.GetSection("Events"));
+        builder.AddWebhookDelivery();
+        // Before the probes: hosts stop services in reverse order, so the drain delay runs first, then the silo stops.
+        builder.Services.AddHostedService<SiloStopsFirst>();
+        builder.AddOrderActorsProbes()
+            .AddCheck<PostgresHealthCheck>("postgres", tags: [Probes.Ready])
+            .AddCheck<RedisHealthCheck>("redis", tags: [Probes.Ready]);
         builder.AddDashboardAuthentication();
 
         builder.UseOrleans(silo =>
@@ -66,8 +74,14 @@ public static class SiloHostingExtensions
                 options.Invariant = PostgresInvariant;
                 options.ConnectionString = postgres;
             });
+            silo.AddDiscardOnFailure();
             silo.AddDashboard();
             silo.AddIncomingGrainCallFilter<RequestIdLogScope>();
+            silo.AddActivityPropagation();
+            if (ClusterTls.From(configuration) is { } tls)
+            {
+                silo.UseTls(tls.LoadCertificate(), tls.Configure);
+            }
             if (configuration.GetValue<bool>("Orleans:ActivationRebalancing"))
             {
                 // Placement only decides where new activations go; the rebalancer also moves existing ones onto a silo
@@ -88,10 +102,23 @@ public static class SiloHostingExtensions
         app.UseAuthorization();
         app.UseDashboardSignIn();
         app.MapOrleansDashboard(routePrefix: DashboardAuthentication.Path).RequireAuthorization(Policies.Admin);
-        app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
+        app.MapOrderActorsProbes();
         app.MapOrderActorsMetrics();
         return app;
+    }
+
+    /// <summary>
+    /// What webhook grains send with: their options, and a named HTTP client that gives up after the configured
+    /// timeout, follows no redirect (a 3xx is a failed attempt, as Standard Webhooks expects) and logs no URLs.
+    /// </summary>
+    private static void AddWebhookDelivery(this IHostApplicationBuilder builder)
+    {
+        builder.Services.Configure<WebhookOptions>(builder.Configuration.GetSection("Webhooks"));
+        builder.Services.AddSingleton<WebhookSender>();
+        builder.Services.AddHttpClient(WebhookSender.ClientName)
+            .ConfigureHttpClient((services, client) => client.Timeout = services.GetRequiredService<IOptions<WebhookOptions>>().Value.Timeout)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false })
+            .RemoveAllLoggers();
     }
 
     private static string Required(string? value, string key) =>

@@ -1,5 +1,4 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
+using OrderActors.Grains;
 using Orleans.Storage;
 
 namespace OrderActors.Silo.Hosting;
@@ -10,12 +9,7 @@ namespace OrderActors.Silo.Hosting;
 /// </summary>
 public sealed class StateJsonSerializer : IGrainStorageSerializer
 {
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
-    {
-        Converters = { new JsonStringEnumConverter() },
-    };
+    public BinaryData Serialize<T>(T? input) => BinaryData.FromObjectAsJson(input, StoredJson.Options);
 
-    public BinaryData Serialize<T>(T? input) => BinaryData.FromObjectAsJson(input, Options);
-
-    public T Deserialize<T>(BinaryData input) => input.ToObjectFromJson<T>(Options)!;
+    public T Deserialize<T>(BinaryData input) => input.ToObjectFromJson<T>(StoredJson.Options)!;
 }

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Text;
 using Npgsql;
 using NpgsqlTypes;
 using OrderActors.Grains.Abstractions;
@@ -11,32 +9,19 @@ using Orleans.Configuration;
 namespace OrderActors.Silo.ReadModel;
 
 /// <summary>
-/// The listings read model in PostgreSQL. Grains queue summaries here; a background loop writes the newest version
-/// of each every <see cref="FlushInterval"/>, and a summary only replaces an older version of itself, so late or
-/// reordered writes are harmless. Summaries queued when the process dies are lost: the next change of that product
-/// or order writes it again, and <see cref="RebuildAsync"/> restores the whole model from the grains' stored state
-/// (run by hand with <c>rebuild-read-model</c>, and by every silo at start when the model is empty but grain state
-/// exists, i.e. it was lost).
+/// The listings read model in PostgreSQL, written by the projection of the event log
+/// (<see cref="Grains.ReadModel.ListingProjectionGrain"/>). A summary only replaces an older version of itself, so
+/// late, repeated or reordered writes are harmless. <see cref="RebuildAsync"/> restores the whole model from the
+/// grains' stored state (<c>rebuild-read-model</c>), for a model that was lost or data stored before the event log.
 /// </summary>
 public sealed class PostgresReadModel(
     IConfiguration configuration,
     IOptions<ClusterOptions> cluster,
-    ILogger<PostgresReadModel> logger) : BackgroundService, IReadModel
+    ILogger<PostgresReadModel> logger) : IReadModel
 {
-    public static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(200);
-
-    private readonly ConcurrentDictionary<string, ProductSummary> products = new();
-    private readonly ConcurrentDictionary<string, OrderSummary> orders = new();
-
     private string ConnectionString => configuration.GetConnectionString("Postgres")!;
 
     private string ServiceId => cluster.Value.ServiceId;
-
-    public void Project(ProductSummary product) =>
-        products.AddOrUpdate(product.Sku, product, (_, queued) => queued.Version > product.Version ? queued : product);
-
-    public void Project(OrderSummary order) =>
-        orders.AddOrUpdate(order.OrderId, order, (_, queued) => queued.Version > order.Version ? queued : order);
 
     public async Task<Page<ProductSummary>> SearchProducts(string? query, string? cursor, int limit, CancellationToken cancellationToken)
     {
@@ -53,17 +38,17 @@ public sealed class PostgresReadModel(
             """, connection);
         command.Parameters.AddWithValue("service", ServiceId);
         command.Parameters.Add(new NpgsqlParameter("pattern", NpgsqlDbType.Text) { Value = Pattern(query) ?? (object)DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter("after", NpgsqlDbType.Text) { Value = cursor is null ? DBNull.Value : Cursor.Decode(cursor) });
+        command.Parameters.Add(new NpgsqlParameter("after", NpgsqlDbType.Text) { Value = cursor is null ? DBNull.Value : Cursors.Decode(cursor) });
         command.Parameters.AddWithValue("limit", limit + 1);
         var items = new List<ProductSummary>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             items.Add(new ProductSummary(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetDecimal(3),
-                reader.GetString(4), reader.GetInt32(5), reader.GetBoolean(6), reader.GetInt32(7)));
+                reader.GetString(4), reader.GetInt32(5), reader.GetBoolean(6), reader.GetInt64(7)));
         }
 
-        return Paged(items, limit, last => Cursor.Encode(last.Sku));
+        return Paged(items, limit, last => Cursors.Encode(last.Sku));
     }
 
     public async Task<Page<OrderSummary>> CustomerOrders(string customerId, string? cursor, int limit, CancellationToken cancellationToken)
@@ -72,7 +57,7 @@ public sealed class PostgresReadModel(
         string? beforeId = null;
         if (cursor is not null)
         {
-            var parts = Cursor.Decode(cursor).Split('|', 2);
+            var parts = Cursors.Decode(cursor).Split('|', 2);
             beforeAt = parts.Length == 2 ? DateTimeOffset.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture) : throw new FormatException();
             beforeId = parts[1];
         }
@@ -100,35 +85,13 @@ public sealed class PostgresReadModel(
                 reader.GetDecimal(3), reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5), reader.GetInt32(6)));
         }
 
-        return Paged(items, limit, last => Cursor.Encode($"{last.CreatedAt.UtcDateTime:O}|{last.OrderId}"));
-    }
-
-    /// <summary>Writes every queued summary now; what cannot be written is queued again for the next try.</summary>
-    public async Task FlushAsync(CancellationToken cancellationToken)
-    {
-        var productBatch = Take(products);
-        var orderBatch = Take(orders);
-        if (productBatch.Count + orderBatch.Count == 0)
-        {
-            return;
-        }
-
-        try
-        {
-            await Write(productBatch, orderBatch, cancellationToken);
-        }
-        catch (Exception exception) when (exception is NpgsqlException or TimeoutException or OperationCanceledException)
-        {
-            logger.LogWarning(exception, "Could not update the read model; {Count} summaries will be retried", productBatch.Count + orderBatch.Count);
-            productBatch.ForEach(Project);
-            orderBatch.ForEach(Project);
-        }
+        return Paged(items, limit, last => Cursors.Encode($"{last.CreatedAt.UtcDateTime:O}|{last.OrderId}"));
     }
 
     /// <summary>Writes a summary of every stored product and order; returns how many.</summary>
     public async Task<int> RebuildAsync(CancellationToken cancellationToken)
     {
-        var stored = await StoredState.LoadAsync(ConnectionString, ServiceId, cancellationToken);
+        var stored = await StoredState.LoadAsync(ConnectionString, ServiceId, TimeSpan.Zero, cancellationToken);
         var productBatch = stored.Products.Where(p => p.Exists).Select(p => p.ToSummary()).ToList();
         var orderBatch = stored.Orders.Where(o => o.IsPlaced()).Select(o => o.ToSummary()).ToList();
         await Write(productBatch, orderBatch, cancellationToken);
@@ -136,49 +99,7 @@ public sealed class PostgresReadModel(
         return productBatch.Count + orderBatch.Count;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            if (await IsEmpty(stoppingToken))
-            {
-                await RebuildAsync(stoppingToken);
-            }
-        }
-        catch (Exception exception) when (exception is NpgsqlException or TimeoutException)
-        {
-            logger.LogWarning(exception, "Could not check or rebuild the read model at start; listings may lag until the next change");
-        }
-
-        using var timer = new PeriodicTimer(FlushInterval);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                await FlushAsync(stoppingToken);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping: the last flush below still runs.
-        }
-
-        await FlushAsync(CancellationToken.None);
-    }
-
-    private async Task<bool> IsEmpty(CancellationToken cancellationToken)
-    {
-        await using var connection = await Open(cancellationToken);
-        await using var command = new NpgsqlCommand(
-            """
-            SELECT NOT EXISTS (SELECT 1 FROM catalog_products WHERE service_id = @service)
-               AND NOT EXISTS (SELECT 1 FROM customer_orders WHERE service_id = @service)
-            """, connection);
-        command.Parameters.AddWithValue("service", ServiceId);
-        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
-
-    private async Task Write(IReadOnlyList<ProductSummary> productBatch, IReadOnlyList<OrderSummary> orderBatch, CancellationToken cancellationToken)
+    public async Task Write(IReadOnlyList<ProductSummary> productBatch, IReadOnlyList<OrderSummary> orderBatch, CancellationToken cancellationToken)
     {
         if (productBatch.Count + orderBatch.Count == 0)
         {
@@ -235,21 +156,6 @@ public sealed class PostgresReadModel(
         return command;
     }
 
-    /// <summary>Removes what is queued now; an entry replaced meanwhile by a newer version stays queued.</summary>
-    private static List<T> Take<T>(ConcurrentDictionary<string, T> queue)
-    {
-        var taken = new List<T>();
-        foreach (var entry in queue)
-        {
-            if (queue.TryRemove(entry))
-            {
-                taken.Add(entry.Value);
-            }
-        }
-
-        return taken;
-    }
-
     private static Page<T> Paged<T>(List<T> items, int limit, Func<T, string> cursorOf) =>
         items.Count > limit ? new Page<T>(items[..limit], cursorOf(items[limit - 1])) : new Page<T>(items, null);
 
@@ -258,16 +164,4 @@ public sealed class PostgresReadModel(
         string.IsNullOrWhiteSpace(query)
             ? null
             : "%" + query.Trim().Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%";
-
-    /// <summary>Cursors are opaque to clients: base64url of the last item's sort key.</summary>
-    private static class Cursor
-    {
-        public static string Encode(string key) => Convert.ToBase64String(Encoding.UTF8.GetBytes(key)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-        public static string Decode(string cursor)
-        {
-            var base64 = cursor.Replace('-', '+').Replace('_', '/');
-            return Encoding.UTF8.GetString(Convert.FromBase64String(base64.PadRight(base64.Length + (4 - base64.Length % 4) % 4, '=')));
-        }
-    }
 }

@@ -9,14 +9,23 @@ namespace OrderActors.Silo.Verification;
 /// Reads every persisted product, order, cart and reminder of one service straight from PostgreSQL and checks the
 /// promises that hold once the system has converged: stock adds up, each product's reserved units are exactly those
 /// of its orders awaiting payment and its sold units those of its paid orders, no product holds stock for an order
-/// that is not awaiting payment, no idempotency key produced two orders, and whatever still has work to do has the
-/// reminder that will do it.
+/// that is not awaiting payment, no idempotency key produced two orders, whatever still has work to do has the
+/// reminder that will do it, the listings show every product and placed order as stored, and the money customers are
+/// owed is asked back: a paid order cancelled requested its refund, a refund requested is owed until the provider
+/// reports it succeeded (reported once older than <see cref="RefundPatience"/>), and only an order owing nothing is Refunded.
 /// </summary>
 public static class ConsistencyChecker
 {
+    /// <summary>How far a listing row may lag behind its product or order (it is written within ~200 ms of a change).</summary>
+    public static readonly TimeSpan ListingLag = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a refund may wait for the provider's <c>refund.succeeded</c> before it is reported as owed.</summary>
+    public static readonly TimeSpan RefundPatience = TimeSpan.FromHours(1);
+
     public static async Task<IReadOnlyList<string>> CheckAsync(string connectionString, string serviceId, CancellationToken cancellationToken)
     {
-        var (products, orders, carts, reminders) = await StoredState.LoadAsync(connectionString, serviceId, cancellationToken);
+        var stored = await StoredState.LoadAsync(connectionString, serviceId, ListingLag, cancellationToken);
+        var (products, orders, carts, reminders) = (stored.Products, stored.Orders, stored.Carts, stored.Reminders);
         var ordersById = orders.ToDictionary(o => o.OrderId);
         var awaitingBySku = UnitsBySku(orders.Where(o => o.Status == OrderStatus.PendingPayment));
         var paidBySku = UnitsBySku(orders.Where(o => o.PaymentKey is not null));
@@ -74,7 +83,79 @@ public static class ConsistencyChecker
             }
         }
 
+        violations.AddRange(CheckListings(stored));
+        violations.AddRange(CheckLog(stored));
         return violations;
+    }
+
+    /// <summary>
+    /// The outbox and the log agree: every event a stored state counts (sequences 1 to its outbox's last) is in the
+    /// log exactly once, every entry the state still holds is there with its type, and the log holds nothing for a
+    /// change that was not stored.
+    /// </summary>
+    private static IEnumerable<string> CheckLog(StoredState stored)
+    {
+        var entities = stored.Products.Select(p => ($"product/{p.Sku}", p.Outbox.LastSequence))
+            .Concat(stored.Orders.Select(o => ($"order/{o.OrderId}", o.Outbox.LastSequence)))
+            .ToDictionary(e => e.Item1, e => e.LastSequence);
+        foreach (var (entity, last) in entities)
+        {
+            var logged = stored.Logged.GetValueOrDefault(entity) ?? new LoggedRange(0, 0, 0);
+            var expected = last == 0 ? new LoggedRange(0, 0, 0) : new LoggedRange(last, 1, last);
+            if (logged != expected)
+            {
+                yield return $"{entity}: stored events 1..{last}, logged {logged.Count} from {logged.First} to {logged.Last}";
+            }
+        }
+
+        foreach (var entity in stored.Logged.Keys.Where(e => !entities.ContainsKey(e)))
+        {
+            yield return $"{entity}: logged but not stored";
+        }
+
+        foreach (var unlogged in stored.UnloggedPending)
+        {
+            yield return $"{unlogged} is stored but not in the log";
+        }
+    }
+
+    /// <summary>
+    /// Every product, and every order a customer can see, is listed exactly as stored, unless it changed within
+    /// <see cref="ListingLag"/>; nothing is listed that is not stored.
+    /// </summary>
+    private static IEnumerable<string> CheckListings(StoredState stored)
+    {
+        foreach (var product in stored.Products.Where(p => !stored.ChangedWithin.Contains($"product/{p.Sku}")))
+        {
+            var listed = stored.ListedProducts.GetValueOrDefault(product.Sku);
+            if (listed != product.ToSummary())
+            {
+                yield return $"product {product.Sku}: listed as {listed?.ToString() ?? "nothing"}, stored as {product.ToSummary()}";
+            }
+        }
+
+        foreach (var order in stored.Orders.Where(o => o.IsPlaced() && !stored.ChangedWithin.Contains($"order/{o.OrderId}")))
+        {
+            // PostgreSQL keeps microseconds; the grain keeps ticks.
+            var expected = order.ToSummary() with { CreatedAt = order.CreatedAt.AddTicks(-(order.CreatedAt.Ticks % 10)) };
+            var listed = stored.ListedOrders.GetValueOrDefault(order.OrderId);
+            if (listed != expected)
+            {
+                yield return $"order {order.OrderId}: listed as {listed?.ToString() ?? "nothing"}, stored as {expected}";
+            }
+        }
+
+        var storedProducts = stored.Products.Select(p => p.Sku).ToHashSet();
+        foreach (var sku in stored.ListedProducts.Keys.Where(sku => !storedProducts.Contains(sku)))
+        {
+            yield return $"product {sku}: listed but not stored";
+        }
+
+        var placed = stored.Orders.Where(o => o.IsPlaced()).Select(o => o.OrderId).ToHashSet();
+        foreach (var orderId in stored.ListedOrders.Keys.Where(id => !placed.Contains(id)))
+        {
+            yield return $"order {orderId}: listed but not placed";
+        }
     }
 
     private static IEnumerable<string> CheckStock(ProductState product, long awaiting, long stray, long paid)
@@ -117,6 +198,23 @@ public static class ConsistencyChecker
         if (order.PendingStock != StockAction.None)
         {
             yield return $"order {order.OrderId}: {order.Status} with its stock effect ({order.PendingStock}) not applied";
+        }
+
+        foreach (var refund in order.Refunds.Where(r => r.IsOwed() && DateTimeOffset.UtcNow - r.RequestedAt > RefundPatience))
+        {
+            yield return $"order {order.OrderId}: refund of {refund.Amount} {refund.Currency} for payment {refund.PaymentId ?? "(recorded by hand)"} " +
+                         $"requested at {refund.RequestedAt:O} is still owed ({refund.Status})";
+        }
+
+        if (order.Status is OrderStatus.Cancelled or OrderStatus.Refunded && order.PaymentKey is not null
+            && !order.Refunds.Exists(r => r.PaymentId == order.PaymentId && r.Amount == order.PaidAmount))
+        {
+            yield return $"order {order.OrderId}: paid, then {order.Status}, but no refund of its payment was requested";
+        }
+
+        if (order.Status == OrderStatus.Refunded && order.Refunds.Exists(r => r.IsOwed()))
+        {
+            yield return $"order {order.OrderId}: Refunded while a refund is still owed";
         }
     }
 }

@@ -1,0 +1,175 @@
+using Microsoft.AspNetCore.OutputCaching;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using OrderActors.Grains.Abstractions;
+
+namespace OrderActors.Gateway.Http;
+
+/// <summary>How long the gateway may serve a catalog response from its cache (configuration section <c>OutputCache</c>).</summary>
+public sealed class CatalogCacheOptions
+{
+    public const string Section = "OutputCache";
+
+    /// <summary>
+    /// The age bound of <c>GET /api/products/{sku}</c>: changes the gateway never sees (a payment window expiring on a
+    /// silo) and a read racing a write show within it; writes through any gateway evict at once.
+    /// </summary>
+    public TimeSpan ProductTtl { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The same bound for <c>GET /api/products?...</c>, whose read model is itself updated after the grain.</summary>
+    public TimeSpan ListingTtl { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>The cache tags of the catalog: one per SKU, one for every listing page.</summary>
+public static class CatalogTags
+{
+    public const string Listings = "products";
+
+    public static string Product(string sku) => "product:" + sku;
+}
+
+/// <summary>
+/// Caches a public catalog read for every caller alike: its body is the same whoever asks, so unlike ASP.NET Core's
+/// default policy it is cached even for requests that carry a token. Answers <c>X-Cache: HIT|MISS</c>, honours the
+/// request's <c>Cache-Control: no-cache</c> and <c>max-age</c>, and stores only 200s. Per-customer routes have no
+/// policy, so nothing of theirs is ever cached.
+/// </summary>
+public sealed class CatalogCachePolicy(Func<HttpContext, string> tag, Func<CatalogCacheOptions, TimeSpan> ttl) : IOutputCachePolicy
+{
+    public const string StatusHeader = "X-Cache";
+
+    private static readonly object HitKey = new();
+
+    public static CatalogCachePolicy ForProduct { get; } =
+        new(http => CatalogTags.Product(http.Request.RouteValues["sku"] as string ?? ""), options => options.ProductTtl);
+
+    public static CatalogCachePolicy ForListings { get; } = new(_ => CatalogTags.Listings, options => options.ListingTtl);
+
+    public ValueTask CacheRequestAsync(OutputCacheContext context, CancellationToken cancellation)
+    {
+        var http = context.HttpContext;
+        var lifetime = ttl(http.RequestServices.GetRequiredService<IOptions<CatalogCacheOptions>>().Value);
+        var asked = CacheControlHeaderValue.TryParse(http.Request.Headers.CacheControl.ToString(), out var parsed) ? parsed : null;
+
+        context.EnableOutputCaching = true;
+        context.AllowCacheStorage = HttpMethods.IsGet(http.Request.Method);
+        // A stored copy may be as old as the TTL and its age is not known before it is read: a caller who accepts less
+        // gets a fresh answer (which is stored for the next caller).
+        context.AllowCacheLookup = context.AllowCacheStorage && asked is not { NoCache: true } && !(asked?.MaxAge < lifetime);
+        context.AllowLocking = true;
+        context.ResponseExpirationTimeSpan = lifetime;
+        context.CacheVaryByRules.QueryKeys = "*";
+        context.Tags.Add(tag(http));
+
+        // On a miss the stored headers are taken before this runs, so neither header is stored with the entry.
+        http.Response.OnStarting(() =>
+        {
+            http.Response.Headers[StatusHeader] = http.Items.ContainsKey(HitKey) ? "HIT" : "MISS";
+            if (http.Response.StatusCode is StatusCodes.Status200OK or StatusCodes.Status304NotModified)
+            {
+                // Stored downstream only if revalidated here (ETag / If-None-Match): evictions reach this cache, not theirs.
+                http.Response.Headers.CacheControl = "public, no-cache";
+            }
+
+            return Task.CompletedTask;
+        });
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask ServeFromCacheAsync(OutputCacheContext context, CancellationToken cancellation)
+    {
+        context.HttpContext.Items[HitKey] = true;
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask ServeResponseAsync(OutputCacheContext context, CancellationToken cancellation)
+    {
+        var response = context.HttpContext.Response;
+        if (response.StatusCode != StatusCodes.Status200OK || response.Headers.SetCookie.Count > 0)
+        {
+            context.AllowCacheStorage = false;
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>
+/// After a successful write that changes a product (its own routes; checkout, payment and cancellation, which move its
+/// stock), evicts that product's cached reads and every cached listing, in the shared store, so every gateway reads
+/// the change next. Changes made on a silo alone (a payment window expiring) wait for the TTL.
+/// </summary>
+public sealed class CatalogEviction(IOutputCacheStore cache) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var result = await next(context);
+        var inner = result is INestedHttpResult nested ? nested.Result : result;
+        if ((inner as IStatusCodeHttpResult)?.StatusCode is not (>= 200 and < 300))
+        {
+            return result;
+        }
+
+        var skus = (inner as IValueHttpResult)?.Value switch
+        {
+            ProductView product => [product.Sku],
+            OrderView order => order.Lines.Select(line => line.Sku).ToArray(),
+            _ => context.HttpContext.Request.RouteValues["sku"] is string sku ? [sku] : Array.Empty<string>(),
+        };
+        var cancellation = context.HttpContext.RequestAborted;
+        foreach (var sku in skus)
+        {
+            await cache.EvictByTagAsync(CatalogTags.Product(sku), cancellation);
+        }
+
+        await cache.EvictByTagAsync(CatalogTags.Listings, cancellation);
+        return result;
+    }
+}
+
+/// <summary>
+/// The Redis store behind a guard: while Redis is unreachable every read is a miss and every write or eviction is
+/// skipped (logged), so the catalog is served from the grains instead of failing. Any failure counts, not only
+/// RedisException: the store also throws AggregateException from its batched commands.
+/// </summary>
+public sealed class FailSoftOutputCacheStore(IOutputCacheStore store, ILogger<FailSoftOutputCacheStore> logger) : IOutputCacheStore, IDisposable
+{
+    public async ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellation)
+    {
+        try
+        {
+            return await store.GetAsync(key, cancellation);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            logger.LogWarning(exception, "Output cache unavailable; serving without it");
+            return null;
+        }
+    }
+
+    public async ValueTask SetAsync(string key, byte[] value, string[]? tags, TimeSpan validFor, CancellationToken cancellation)
+    {
+        try
+        {
+            await store.SetAsync(key, value, tags, validFor, cancellation);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            logger.LogWarning(exception, "Output cache unavailable; response not stored");
+        }
+    }
+
+    public async ValueTask EvictByTagAsync(string tag, CancellationToken cancellation)
+    {
+        try
+        {
+            await store.EvictByTagAsync(tag, cancellation);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            logger.LogWarning(exception, "Output cache unavailable; tag {Tag} not evicted (its entries expire within their TTL)", tag);
+        }
+    }
+
+    public void Dispose() => (store as IDisposable)?.Dispose();
+}

@@ -1,0 +1,24 @@
+namespace OrderActors.Grains.Events;
+
+/// <summary>How readers of the event log pace themselves, bound from the <c>Events</c> configuration section.</summary>
+public sealed class EventOptions
+{
+    /// <summary>How often an active reader looks for new events: the usual delay between a change and its listing.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// The least time between two <c>product.stock_changed</c> events of one product. A product whose stock moves
+    /// faster (a hot product writes hundreds of times a second) announces its stock at most once per interval; the
+    /// changes of the last one are announced by a write when it ends, so the log always comes to end on its stock.
+    /// </summary>
+    public TimeSpan StockChangeInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How many events a reader takes from the log at a time.</summary>
+    public int BatchSize { get; set; } = 256;
+
+    /// <summary>
+    /// How often every silo wakes the log's readers: after a silo dies, its readers resume on another within this
+    /// (plus the time membership takes to declare it dead).
+    /// </summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(3);
+}

@@ -1,0 +1,87 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrderActors.Grains.Abstractions;
+
+namespace OrderActors.Grains.Events;
+
+/// <summary>The place of a reader in the event log: every event at or before <see cref="Position"/> is handled.</summary>
+[GenerateSerializer, Alias("orderactors.log-consumer-state")]
+public class LogConsumerState
+{
+    [Id(0)] public long Position { get; set; }
+}
+
+/// <summary>
+/// A reader of the event log that keeps its place in its own grain state. While active it reads every
+/// <see cref="EventOptions.PollInterval"/>: each batch after its place goes to <see cref="Handle"/>, then the place
+/// is stored past what was handled. At least once: a silo dying between handling and storing the place makes the
+/// next activation handle those events again, so every handler is idempotent. Work lives in the grain, not in one
+/// process: a reminder and the silos' keep-alive (<see cref="ILogConsumerGrain.Wake"/>) reactivate it elsewhere
+/// after its silo died, and it resumes from the stored place.
+/// </summary>
+public abstract class LogConsumerGrain<TState>(
+    IPersistentState<TState> state,
+    IEventLog log,
+    IOptions<EventOptions> options,
+    ILogger logger) : Grain, ILogConsumerGrain, IRemindable
+    where TState : LogConsumerState, new()
+{
+    private const string ReminderName = "log-consumer";
+
+    /// <summary>Names this reader in metrics and logs.</summary>
+    protected abstract string Consumer { get; }
+
+    /// <summary>The event types this reader wants; all when empty.</summary>
+    protected virtual IReadOnlyList<string> Types => [];
+
+    protected IPersistentState<TState> State => state;
+
+    public Task Wake() => Task.CompletedTask;
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var pace = options.Value.PollInterval;
+        this.RegisterGrainTimer(ReadNew, new GrainTimerCreationOptions(pace, pace) { KeepAlive = true });
+        // Reactivates the reader if no silo wakes it (every silo does, every few seconds).
+        await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+    }
+
+    /// <summary>
+    /// Handles events in log order and returns how many of them, from the first, are done; the place moves past
+    /// those. Returning fewer ends this pass: the rest is offered again, from the first one not done, next time.
+    /// </summary>
+    protected abstract Task<int> Handle(IReadOnlyList<LoggedEvent> events, CancellationToken cancellationToken);
+
+    /// <summary>One pass: reads and handles batches until the log has nothing new or a handler stops short.</summary>
+    private async Task ReadNew(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var events = await log.ReadAfter(state.State.Position, options.Value.BatchSize, Types, cancellationToken);
+                var handled = events.Count == 0 ? 0 : await Handle(events, cancellationToken);
+                if (handled > 0)
+                {
+                    state.State.Position = events[handled - 1].Position;
+                    await state.WriteStateAsync(cancellationToken);
+                    Metrics.EventsHandled.Add(handled, new KeyValuePair<string, object?>("consumer", Consumer));
+                }
+
+                if (handled < options.Value.BatchSize)
+                {
+                    var behind = handled == events.Count ? 0 : await log.Head(cancellationToken) - state.State.Position;
+                    Metrics.EventLogLag.Record(behind, new KeyValuePair<string, object?>("consumer", Consumer));
+                    return;
+                }
+            }
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // The next tick tries again from the stored place; a failed state write discards this activation.
+            logger.LogWarning(exception, "Event log reader {Consumer} stopped at position {Position}; it retries", Consumer, state.State.Position);
+        }
+    }
+}

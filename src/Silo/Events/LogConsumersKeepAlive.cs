@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Options;
+using OrderActors.Grains.Abstractions;
+using OrderActors.Grains.Events;
+
+namespace OrderActors.Silo.Events;
+
+/// <summary>
+/// Every silo wakes the readers of the event log (the listings projection, each webhook subscription) every few
+/// seconds. The reading itself happens in the reader grains, wherever Orleans placed them; this only makes sure each
+/// is active again soon after the silo that held it died, sooner than its reminder would.
+/// </summary>
+public sealed class LogConsumersKeepAlive(
+    IGrainFactory grains,
+    IHostApplicationLifetime lifetime,
+    IOptions<EventOptions> options,
+    ILogger<LogConsumersKeepAlive> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Ends as soon as the host begins to stop: the silo stops before this service would (see SiloStopsFirst).
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lifetime.ApplicationStopping);
+        using var timer = new PeriodicTimer(options.Value.KeepAliveInterval);
+        try
+        {
+            // Not before the silo runs: Orleans logs a call it cannot address yet as an error.
+            var started = new TaskCompletionSource();
+            using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+            {
+                await started.Task.WaitAsync(stopping.Token);
+            }
+
+            do
+            {
+                await WakeAsync();
+            }
+            while (await timer.WaitForNextTickAsync(stopping.Token));
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    private async Task WakeAsync()
+    {
+        try
+        {
+            await grains.GetGrain<IListingProjectionGrain>(IListingProjectionGrain.Key).Wake();
+            await grains.GetGrain<IWebhookRegistryGrain>(IWebhookRegistryGrain.Key).WakeAll();
+        }
+        catch (Exception exception)
+        {
+            logger.LogDebug(exception, "Could not wake the event log readers; trying again in {Interval}", options.Value.KeepAliveInterval);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+using OrderActors.Grains.Carts;
+
+namespace OrderActors.Silo.Hosting;
+
+/// <summary>
+/// <see cref="DiscardOnFailure"/>'s rule for calls: a call to one of our grains that ends in an exception deactivates
+/// the activation (it may have changed state it could not store) and reaches the caller as a retryable
+/// dependency failure when that is what it was.
+/// </summary>
+public sealed class DiscardingCallFilter : IIncomingGrainCallFilter
+{
+    public async Task Invoke(IIncomingGrainCallContext context)
+    {
+        try
+        {
+            await context.Invoke();
+        }
+        catch (Exception exception) when (context.Grain?.GetType().Assembly == typeof(CartGrain).Assembly)
+        {
+            // Without the exception, so that calls queued meanwhile are rerouted to the next activation, not rejected.
+            context.TargetContext.Deactivate(new(DeactivationReasonCode.ApplicationError, "A call failed: the state in memory may not be stored."));
+            var forCaller = DiscardOnFailure.ForCaller(exception);
+            if (ReferenceEquals(forCaller, exception))
+            {
+                throw;
+            }
+
+            throw forCaller;
+        }
+    }
+}

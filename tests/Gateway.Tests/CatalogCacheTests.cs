@@ -1,0 +1,188 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Mvc.Testing;
+using OrderActors.Grains.Abstractions;
+
+namespace OrderActors.Gateway.Tests;
+
+/// <summary>
+/// The catalog's shared response cache. A second gateway (another host and Orleans client over the same Redis) stands
+/// for the other instances behind a load balancer.
+/// </summary>
+[Collection(GatewayCollection.Name)]
+public sealed class CatalogCacheTests(GatewayFixture fixture)
+{
+    [Fact]
+    public async Task A_product_read_is_a_miss_then_a_hit_that_carries_its_age_cache_control_and_etag()
+    {
+        var sku = await fixture.Client.CreateProduct();
+
+        using var miss = await fixture.Anonymous().GetAsync($"/api/products/{sku}");
+        using var hit = await fixture.Anonymous().GetAsync($"/api/products/{sku}");
+
+        Assert.Equal(("MISS", "HIT"), (CacheStatus(miss), CacheStatus(hit)));
+        Assert.NotNull(hit.Headers.Age);
+        Assert.Null(miss.Headers.Age);
+        Assert.All(new[] { miss, hit }, r => Assert.Equal("public, no-cache", r.Headers.CacheControl?.ToString()));
+        Assert.Equal(miss.Headers.ETag, hit.Headers.ETag);
+        Assert.Equal(await miss.Content.ReadAsStringAsync(), await hit.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_cached_product_still_answers_if_none_match_with_304()
+    {
+        var sku = await fixture.Client.CreateProduct();
+        using var first = await fixture.Anonymous().GetAsync($"/api/products/{sku}");
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/products/{sku}");
+        request.Headers.TryAddWithoutValidation("If-None-Match", first.Headers.ETag!.Tag);
+        using var again = await fixture.Anonymous().SendAsync(request);
+
+        Assert.Equal((HttpStatusCode.NotModified, "HIT"), (again.StatusCode, CacheStatus(again)));
+        Assert.Equal(first.Headers.ETag, again.Headers.ETag);
+    }
+
+    [Fact]
+    public async Task No_cache_bypasses_the_cache_and_max_age_is_honoured()
+    {
+        var sku = await fixture.Client.CreateProduct();
+        using var stored = await fixture.Anonymous().GetAsync($"/api/products/{sku}");
+
+        using var noCache = await Get(fixture.Anonymous(), $"/api/products/{sku}", "no-cache");
+        using var young = await Get(fixture.Anonymous(), $"/api/products/{sku}", "max-age=0");
+        using var old = await Get(fixture.Anonymous(), $"/api/products/{sku}", "max-age=3600");
+
+        Assert.Equal(("MISS", "MISS", "HIT"), (CacheStatus(noCache), CacheStatus(young), CacheStatus(old)));
+    }
+
+    [Fact]
+    public async Task A_price_change_through_one_gateway_is_read_at_once_on_another()
+    {
+        var sku = await fixture.Client.CreateProduct(price: 10m);
+        await using var other = OtherGateway();
+        using var reader = other.CreateClient();
+        await reader.GetAsync($"/api/products/{sku}");
+        Assert.Equal("HIT", CacheStatus(await reader.GetAsync($"/api/products/{sku}")));
+
+        await fixture.Client.Put($"/api/products/{sku}", new { name = "Thing", description = "", price = 12.5m, currency = "USD" });
+
+        using var after = await reader.GetAsync($"/api/products/{sku}");
+        Assert.Equal("MISS", CacheStatus(after));
+        Assert.Equal(12.5m, (decimal)(await JsonApi.Read(after))!["price"]!);
+    }
+
+    [Fact]
+    public async Task A_reservation_through_one_gateway_changes_available_on_another_at_once()
+    {
+        var sku = await fixture.Client.CreateProduct(stock: 10);
+        await using var other = OtherGateway();
+        using var reader = other.CreateClient();
+        await reader.GetAsync($"/api/products/{sku}");
+        Assert.Equal("HIT", CacheStatus(await reader.GetAsync($"/api/products/{sku}")));
+        var customer = JsonApi.NewKey("customer");
+        await fixture.Client.Put($"/api/carts/{customer}/items/{sku}", new { quantity = 3 });
+
+        Assert.Equal(HttpStatusCode.Created, (await fixture.Client.Checkout(customer)).Status);
+
+        Assert.Equal(7, (int)(await reader.Get($"/api/products/{sku}")).Body!["available"]!);
+    }
+
+    [Fact]
+    public async Task A_change_no_gateway_sees_is_read_once_the_ttl_has_passed()
+    {
+        var sku = await fixture.Client.CreateProduct(stock: 10);
+        await using var gateway = OtherGateway(("OutputCache:ProductTtl", "00:00:01"));
+        using var reader = gateway.CreateClient();
+        await reader.GetAsync($"/api/products/{sku}");
+
+        // Straight to the grain, as a payment window expiring on a silo would: no gateway route sees it.
+        await fixture.SiloService<IGrainFactory>().GetGrain<IProductGrain>(sku).AdjustStock(5);
+        var cached = await reader.Get($"/api/products/{sku}");
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        var fresh = await reader.Get($"/api/products/{sku}");
+
+        Assert.Equal((10, 15), ((int)cached.Body!["available"]!, (int)fresh.Body!["available"]!));
+    }
+
+    [Fact]
+    public async Task Listings_are_cached_per_query_and_evicted_by_a_product_write()
+    {
+        var query = JsonApi.NewKey("q");
+        using var miss = await fixture.Anonymous().GetAsync($"/api/products?query={query}");
+        using var hit = await fixture.Anonymous().GetAsync($"/api/products?query={query}");
+        using var otherQuery = await fixture.Anonymous().GetAsync($"/api/products?query={query}&limit=5");
+
+        await fixture.Client.CreateProduct();
+        using var afterWrite = await fixture.Anonymous().GetAsync($"/api/products?query={query}");
+
+        Assert.Equal(("MISS", "HIT", "MISS", "MISS"), (CacheStatus(miss), CacheStatus(hit), CacheStatus(otherQuery), CacheStatus(afterWrite)));
+    }
+
+    [Fact]
+    public async Task A_customers_cart_and_orders_never_come_from_the_cache_for_anyone()
+    {
+        var sku = await fixture.Client.CreateProduct();
+        var alice = JsonApi.NewKey("alice");
+        using var aliceClient = fixture.ClientFor(alice);
+        using var bob = fixture.ClientFor(JsonApi.NewKey("bob"));
+        await aliceClient.Put($"/api/carts/{alice}/items/{sku}", new { quantity = 1 });
+        var order = (string)(await aliceClient.Checkout(alice)).Body!["orderId"]!;
+        await aliceClient.Put($"/api/carts/{alice}/items/{sku}", new { quantity = 2 });
+        string[] paths = [$"/api/carts/{alice}", $"/api/orders/{order}", $"/api/customers/{alice}/orders"];
+
+        foreach (var path in paths)
+        {
+            using var own = await aliceClient.GetAsync(path);
+            using var again = await aliceClient.GetAsync(path);
+            using var stranger = await bob.GetAsync(path);
+
+            Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, stranger.StatusCode);
+            Assert.All(new[] { own, again, stranger }, r => Assert.False(r.Headers.Contains(CatalogStatusHeader), $"{path} went through the cache"));
+        }
+    }
+
+    [Fact]
+    public async Task Without_redis_the_catalog_is_served_from_the_grains()
+    {
+        var sku = await fixture.Client.CreateProduct(price: 3m);
+        await using var gateway = OtherGateway(("ConnectionStrings:OutputCache", $"127.0.0.1:{ClosedPort()},connectTimeout=500"));
+        using var client = GatewayFixture.WithToken(gateway.CreateClient(), GatewayFixture.Token("admin", "admin"));
+
+        using var first = await client.GetAsync($"/api/products/{sku}");
+        using var second = await client.GetAsync($"/api/products/{sku}");
+        var listing = await client.Get("/api/products");
+        var update = await client.Put($"/api/products/{sku}", new { name = "Thing", description = "", price = 4m, currency = "USD" });
+
+        Assert.Equal((HttpStatusCode.OK, "MISS", HttpStatusCode.OK, "MISS"), (first.StatusCode, CacheStatus(first), second.StatusCode, CacheStatus(second)));
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (listing.Status, update.Status));
+    }
+
+    private const string CatalogStatusHeader = "X-Cache";
+
+    private static string? CacheStatus(HttpResponseMessage response) =>
+        response.Headers.TryGetValues(CatalogStatusHeader, out var values) ? values.Single() : null;
+
+    private static async Task<HttpResponseMessage> Get(HttpClient client, string path, string cacheControl)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.TryAddWithoutValidation("Cache-Control", cacheControl);
+        return await client.SendAsync(request);
+    }
+
+    private WebApplicationFactory<Program> OtherGateway(params (string Key, string Value)[] settings) =>
+        fixture.Gateway.WithWebHostBuilder(web =>
+        {
+            foreach (var (key, value) in settings)
+            {
+                web.UseSetting(key, value);
+            }
+        });
+
+    private static int ClosedPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

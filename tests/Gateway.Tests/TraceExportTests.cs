@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Trace;
+
+namespace OrderActors.Gateway.Tests;
+
+/// <summary>A gateway and silo whose orders expire two seconds after checkout, so a reminder fires within the test.</summary>
+public sealed class ShortPaymentWindowFixture : GatewayFixture
+{
+    protected override IReadOnlyDictionary<string, string?> Overrides { get; } = new Dictionary<string, string?>
+    {
+        ["Orders:PaymentWindow"] = "00:00:02",
+        ["Orders:ReminderPeriod"] = "00:00:01",
+        ["Orders:RecoveryDelay"] = "00:00:01",
+        ["Reminders:MinimumReminderPeriod"] = "00:00:01",
+    };
+}
+
+public sealed class TraceExportTests(ShortPaymentWindowFixture fixture) : IClassFixture<ShortPaymentWindowFixture>
+{
+    [Fact]
+    public async Task A_reminder_tick_starts_its_own_trace_holding_what_it_causes()
+    {
+        var sku = await fixture.Client.CreateProduct(stock: 5);
+        var customer = JsonApi.NewKey("customer");
+        await fixture.Client.Put($"/api/carts/{customer}/items/{sku}", new { quantity = 2 });
+        using var checkout = new HttpRequestMessage(HttpMethod.Post, $"/api/carts/{customer}/checkout");
+        checkout.Headers.Add("Idempotency-Key", JsonApi.NewKey("checkout"));
+        using var placed = await fixture.Client.SendAsync(checkout);
+        Assert.Equal(HttpStatusCode.Created, placed.StatusCode);
+        var orderId = (string)(await JsonApi.Read(placed))!["orderId"]!;
+        var checkoutTrace = ActivityTraceId.CreateFromString(placed.Headers.GetValues("traceparent").Single().Split('-')[1]);
+
+        // The tick that expires the order releases its stock: that settlement, and its statements, belong to the tick's trace.
+        var (tick, trace) = await Eventually(() =>
+        {
+            var ticks = fixture.SiloSpans.Where(s => s.DisplayName.StartsWith("IRemindable/", StringComparison.Ordinal) && s.Kind == ActivityKind.Server
+                && (s.GetTagItem("orleans.rpc.target_id") as string)?.Contains(orderId, StringComparison.Ordinal) == true);
+            return ticks.Select(t => (Tick: t, Trace: fixture.SiloSpans.Trace(t.TraceId)))
+                .FirstOrDefault(t => t.Trace.Any(s => s.DisplayName.StartsWith("IProductGrain/Settle", StringComparison.Ordinal)));
+        }, TimeSpan.FromSeconds(30));
+
+        Assert.NotEqual(checkoutTrace, tick.TraceId);
+        var byId = trace.ToDictionary(s => s.SpanId);
+        var root = Assert.Single(trace, s => !byId.ContainsKey(s.ParentSpanId));
+        Assert.StartsWith("IRemindable/", root.DisplayName);
+        Assert.Equal(default, root.ParentSpanId);
+        Assert.Contains(trace, s => s.Source.Name == "Npgsql");
+    }
+
+    [Fact]
+    public async Task Spans_are_exported_over_otlp_when_an_endpoint_is_configured()
+    {
+        var received = new List<byte[]>();
+        await using var collector = await FakeCollector(received);
+        await using var gateway = fixture.Gateway.WithWebHostBuilder(web => web
+            .UseSetting("OTEL_EXPORTER_OTLP_ENDPOINT", collector.Urls.Single())
+            .UseSetting("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"));
+        var traceId = ActivityTraceId.CreateRandom();
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/products/{JsonApi.NewKey("sku")}");
+        request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
+        using var response = await gateway.CreateClient().SendAsync(request);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+
+        var traceIdBytes = Convert.FromHexString(traceId.ToHexString());
+        await Eventually(() =>
+        {
+            gateway.Services.GetRequiredService<TracerProvider>().ForceFlush(1000);
+            lock (received)
+            {
+                return received.Any(body => body.AsSpan().IndexOf(traceIdBytes) >= 0) ? received : null;
+            }
+        }, TimeSpan.FromSeconds(20));
+    }
+
+    /// <summary>An OTLP/HTTP receiver that keeps each protobuf body posted to /v1/traces.</summary>
+    private static async Task<WebApplication> FakeCollector(List<byte[]> received)
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        var app = builder.Build();
+        app.MapPost("/v1/traces", async (HttpRequest request) =>
+        {
+            using var body = new MemoryStream();
+            await request.Body.CopyToAsync(body);
+            lock (received)
+            {
+                received.Add(body.ToArray());
+            }
+
+            return Results.Ok();
+        });
+        await app.StartAsync();
+        return app;
+    }
+
+    private static async Task<T> Eventually<T>(Func<T?> find, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (find() is { } found && !EqualityComparer<T>.Default.Equals(found, default))
+            {
+                return found;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new Xunit.Sdk.XunitException("What should have been recorded never appeared.");
+    }
+}

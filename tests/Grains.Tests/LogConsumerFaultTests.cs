@@ -1,0 +1,122 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrderActors.Grains.Abstractions;
+using OrderActors.Grains.Events;
+using Orleans.TestingHost;
+
+namespace OrderActors.Grains.Tests;
+
+/// <summary>
+/// The log readers' place under the rule for failed writes: a reader whose place failed to store forgets the pass
+/// (its activation is discarded) and the next activation handles those events again from the stored place — at
+/// least once, never skipped.
+/// </summary>
+[Collection(StandardClusterCollection.Name)]
+public sealed class LogConsumerFaultTests(StandardCluster fixture)
+{
+    [Fact]
+    public async Task A_reader_whose_place_failed_to_store_handles_those_events_again_and_skips_none()
+    {
+        var log = fixture.Cluster.GetSiloServiceProvider().GetRequiredService<MemoryEventLog>();
+        var key = Unique.Key("reader");
+        var reader = fixture.Grains.GetGrain<ITestLogConsumerGrain>(key);
+        var first = log.Append(3);
+        await reader.Wake();
+        await Eventually.Until(async () => await reader.Handled() is { Count: >= 3 }, "the first events handled");
+
+        await fixture.Grains.GetGrain<IStorageFaultGrain>(TestLogConsumerGrain.StateName)
+            .AddFaultOnWrite(reader.GetGrainId(), new TimeoutException("injected storage timeout"));
+        var second = log.Append(2);
+        // The silos' keep-alive, as it wakes every reader every few seconds.
+        await Eventually.Until(async () =>
+        {
+            await reader.Wake();
+            return TestLogConsumerGrain.HandledBy(key).Count(second.Contains) >= 2 * second.Length
+                   && await reader.StoredPosition() == second[^1];
+        }, "the events after the failed write handled again and the place stored");
+
+        var handled = TestLogConsumerGrain.HandledBy(key);
+        Assert.Equal([.. first, .. second], handled.Distinct().Order());
+        // Handled, its place lost with the failed write, then handled again by the next activation.
+        Assert.All(second, position => Assert.Equal(2, handled.Count(p => p == position)));
+    }
+}
+
+public interface ITestLogConsumerGrain : ILogConsumerGrain
+{
+    Task<IReadOnlyList<long>> Handled();
+
+    Task<long> StoredPosition();
+}
+
+/// <summary>A log reader that only records what it was handed, per reader key, across its activations.</summary>
+public sealed class TestLogConsumerGrain(
+    [PersistentState(TestLogConsumerGrain.StateName, StorageNames.Orders)] IPersistentState<LogConsumerState> state,
+    IEventLog log,
+    IOptions<EventOptions> options,
+    ILogger<TestLogConsumerGrain> logger) : LogConsumerGrain<LogConsumerState>(state, log, options, logger), ITestLogConsumerGrain
+{
+    public const string StateName = "test-log-consumer";
+
+    private static readonly ConcurrentDictionary<string, ConcurrentQueue<long>> Seen = new();
+
+    protected override string Consumer => "test";
+
+    public static IReadOnlyList<long> HandledBy(string key) => [.. Seen.GetOrAdd(key, _ => new())];
+
+    public Task<IReadOnlyList<long>> Handled() => Task.FromResult(HandledBy(this.GetPrimaryKeyString()));
+
+    public async Task<long> StoredPosition()
+    {
+        await State.ReadStateAsync();
+        return State.State.Position;
+    }
+
+    protected override Task<int> Handle(IReadOnlyList<LoggedEvent> events, CancellationToken cancellationToken)
+    {
+        var seen = Seen.GetOrAdd(this.GetPrimaryKeyString(), _ => new());
+        foreach (var logged in events)
+        {
+            seen.Enqueue(logged.Position);
+        }
+
+        return Task.FromResult(events.Count);
+    }
+}
+
+/// <summary>An event log in memory: what the tests append, served in order.</summary>
+public sealed class MemoryEventLog : IEventLog
+{
+    private readonly List<LoggedEvent> events = [];
+
+    public long[] Append(int count)
+    {
+        lock (events)
+        {
+            return [.. Enumerable.Range(0, count).Select(_ =>
+            {
+                var position = events.Count + 1L;
+                events.Add(new LoggedEvent(position, "test", "entity", position, "test.happened", DateTimeOffset.UtcNow, "system", "{}"));
+                return position;
+            })];
+        }
+    }
+
+    public Task<IReadOnlyList<LoggedEvent>> ReadAfter(long position, int limit, IReadOnlyList<string> types, CancellationToken cancellationToken)
+    {
+        lock (events)
+        {
+            return Task.FromResult<IReadOnlyList<LoggedEvent>>([.. events.Where(e => e.Position > position).Take(limit)]);
+        }
+    }
+
+    public Task<long> Head(CancellationToken cancellationToken)
+    {
+        lock (events)
+        {
+            return Task.FromResult(events.Count == 0 ? 0L : events[^1].Position);
+        }
+    }
+}
