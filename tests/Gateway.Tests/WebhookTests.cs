@@ -79,9 +79,10 @@ public sealed class WebhookTests(FastWebhookRetriesFixture fixture) : IClassFixt
         Assert.All(attempts, e => Assert.Equal($"product:{sku}:2", e.Id));
         Assert.Equal([false, false, false, false, false, true], attempts.Select(e => e.Accepted));
         // Decorrelated jitter around 0.5 s doubling: the 2nd attempt comes within 0.7 s of the 1st; the 5th at least
-        // 2.8 s after the 1st and 1.4 s after the 3rd (plus up to one 200 ms poll each, more on a busy machine).
+        // 2.8 s after the 1st and 1.4 s after the 3rd (plus up to one 200 ms poll each, more on a busy machine: the
+        // first bound leaves a starved CI machine more than a second of slack).
         var at = attempts.Select(e => e.At - attempts[0].At).ToList();
-        Assert.True(at[1] < TimeSpan.FromSeconds(1.2), $"first retry after {at[1]}");
+        Assert.True(at[1] < TimeSpan.FromSeconds(2), $"first retry after {at[1]}");
         Assert.True(at[4] - at[2] > at[1], $"retries at {string.Join(", ", at)} do not wait longer and longer");
         Assert.True(at[4] > TimeSpan.FromSeconds(2.6), $"fifth attempt after {at[4]}");
         Assert.Empty(Body((await fixture.Client.Get($"/api/admin/webhooks/{webhook}/dead-letters")).Body).AsArray());

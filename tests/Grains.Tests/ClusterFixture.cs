@@ -46,8 +46,7 @@ public abstract class ClusterFixture<TSilo> : IAsyncLifetime
         silo.Services.Configure<EventOptions>(options =>
         {
             options.PollInterval = TimeSpan.FromMilliseconds(50);
-            // Long enough that a test's burst of stock calls always falls within one.
-            options.StockChangeInterval = TimeSpan.FromSeconds(2);
+            options.StockChangeInterval = TestClusterSettings.StockChangeInterval;
         });
         silo.UseInMemoryReminderService();
         silo.Configure<ReminderOptions>(options => options.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
@@ -60,6 +59,13 @@ public abstract class ClusterFixture<TSilo> : IAsyncLifetime
             options.IdempotencyKeyRetention = cartIdleTime / 2;
         });
     }
+}
+
+/// <summary>Settings of every test cluster that tests reason with.</summary>
+public static class TestClusterSettings
+{
+    /// <summary>Products announce stock at most this often: long enough that a test's burst of stock calls falls within one or two.</summary>
+    public static readonly TimeSpan StockChangeInterval = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>The standard cluster: a payment window long enough never to interfere with a test; reservation audits after one second.</summary>
