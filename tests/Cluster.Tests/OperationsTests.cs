@@ -33,11 +33,11 @@ public sealed partial class OperationsTests(ITestOutputHelper output)
         Assert.True(after - before >= 20, $"only {after - before} of 100 new activations landed on the new silo");
 
         await using var load = Load.Start(cluster.Api, [.. existing, .. created]);
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        await load.UntilMoreCallsAsync(Load.CallsAround);
         var leaving = Stopwatch.StartNew();
         await added.TerminateAsync(TimeSpan.FromSeconds(60));
         output.WriteLine($"the new silo drained and exited {leaving.Elapsed.TotalSeconds:F1} s after SIGTERM");
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        await load.UntilMoreCallsAsync(Load.CallsAround);
         await load.StopAsync();
 
         output.WriteLine($"{load.Calls} calls while it left, {load.Retried} answered 503 and retried");
@@ -89,6 +89,7 @@ public sealed partial class OperationsTests(ITestOutputHelper output)
         var skus = await CreateProductsAsync(cluster.Api, 40);
 
         await using var load = Load.Start(cluster.Api, skus);
+        await load.UntilMoreCallsAsync(Load.CallsAround);
         var restart = Stopwatch.StartNew();
         foreach (var silo in old)
         {
@@ -99,7 +100,7 @@ public sealed partial class OperationsTests(ITestOutputHelper output)
         }
 
         output.WriteLine($"both silos replaced in {restart.Elapsed.TotalSeconds:F1} s");
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        await load.UntilMoreCallsAsync(Load.CallsAround);
         await load.StopAsync();
 
         output.WriteLine($"{load.Calls} calls during the restart, {load.Retried} answered 503 and retried");
@@ -222,6 +223,7 @@ public sealed partial class OperationsTests(ITestOutputHelper output)
     /// <summary>
     /// Reads and cart updates through the gateway, one after another, until stopped, as a client that honours 503 +
     /// Retry-After: such a call is retried once. A call that still fails, or any other non-200, is a failure.
+    /// Tests pace it by calls made, not by time, so a slow machine does not leave a change with no load around it.
     /// </summary>
     /// <remarks>
     /// The retry is there because a grain call that reaches a silo while it shuts down can still be refused
@@ -229,11 +231,15 @@ public sealed partial class OperationsTests(ITestOutputHelper output)
     /// </remarks>
     private sealed class Load : IAsyncDisposable
     {
+        /// <summary>Calls the load makes before a change it is to witness, and after it.</summary>
+        public const int CallsAround = 25;
+
         private readonly CancellationTokenSource stop = new();
         private readonly List<string> failures = [];
         private Task running = Task.CompletedTask;
+        private int calls;
 
-        public int Calls { get; private set; }
+        public int Calls => Volatile.Read(ref calls);
 
         /// <summary>Calls answered 503 at first and retried.</summary>
         public int Retried { get; private set; }
@@ -245,6 +251,18 @@ public sealed partial class OperationsTests(ITestOutputHelper output)
             return load;
         }
 
+        /// <summary>Waits until the load has made <paramref name="count"/> more calls (a minute at most).</summary>
+        public async Task UntilMoreCallsAsync(int count)
+        {
+            var target = Calls + count;
+            var giveUp = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while (Calls < target && !running.IsCompleted)
+            {
+                Assert.True(DateTime.UtcNow < giveUp, $"the load made {Calls} calls; {target} expected within a minute");
+                await Task.Delay(50);
+            }
+        }
+
         public async Task StopAsync()
         {
             await stop.CancelAsync();
@@ -254,7 +272,7 @@ public sealed partial class OperationsTests(ITestOutputHelper output)
         public void AssertNoFailures()
         {
             Assert.True(failures.Count == 0, $"{failures.Count} of {Calls} calls failed: {string.Join("; ", failures.Take(5))}");
-            Assert.True(Calls > 50, $"only {Calls} calls were made");
+            Assert.True(Calls >= 2 * CallsAround, $"only {Calls} calls were made");
             Assert.True(Retried <= Math.Max(3, Calls / 100), $"{Retried} of {Calls} calls needed a retry");
         }
 
@@ -282,7 +300,7 @@ public sealed partial class OperationsTests(ITestOutputHelper output)
                     (status, body) = await Send();
                 }
 
-                Calls++;
+                Interlocked.Increment(ref calls);
                 if (status != HttpStatusCode.OK)
                 {
                     failures.Add($"{status}: {body?.ToJsonString()}");
