@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
 
 namespace OrderActors.Gateway.Hosting;
 
@@ -58,4 +59,33 @@ public static class AuthenticationSetup
             .AddPolicy(Policies.Payments, policy => policy.RequireClaim(Policies.SubjectClaim).RequireRole(Policies.PaymentsRole, Policies.AdminRole));
         return builder;
     }
+
+    /// <summary>
+    /// A token is validated only on a route that requires authorization: its signature check costs tens of
+    /// microseconds, and a public catalog read does not need to know who asks. Such a request is anonymous whatever it
+    /// carries (the rate limiter counts it by the client's address). The gateway's routing runs before authentication,
+    /// so the endpoint is known here. (The silos' dashboards read tokens their own way.)
+    /// </summary>
+    public static IHostApplicationBuilder ReadTokensOnlyWhereRequired(this IHostApplicationBuilder builder)
+    {
+        builder.Services.Configure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, options =>
+            options.Events = new JwtBearerEvents
+            {
+                OnMessageReceived = context =>
+                {
+                    if (!RequiresAuthorization(context.HttpContext))
+                    {
+                        context.NoResult();
+                    }
+
+                    return Task.CompletedTask;
+                },
+            });
+        return builder;
+    }
+
+    private static bool RequiresAuthorization(HttpContext context) =>
+        context.GetEndpoint()?.Metadata is { } metadata &&
+        metadata.GetOrderedMetadata<IAuthorizeData>().Count > 0 &&
+        metadata.GetMetadata<IAllowAnonymous>() is null;
 }

@@ -59,7 +59,7 @@ public static class GatewayHostingExtensions
         builder.AddGatewaySecurityHeaders();
         builder.AddGatewayHttps();
         builder.AddGatewayCors();
-        builder.AddOrderActorsAuthentication();
+        builder.AddOrderActorsAuthentication().ReadTokensOnlyWhereRequired();
         builder.AddGatewayRateLimiting();
         builder.AddGatewayApiDocs();
         builder.AddGatewayOutputCache();
@@ -80,7 +80,7 @@ public static class GatewayHostingExtensions
         app.UseMiddleware<RequestBodyLimit>();
         app.UseCors(); // before authentication: a preflight carries no token
         app.UseAuthentication();
-        app.UseRateLimiter(); // after authentication: the limit is per token subject
+        app.UseRateLimiter(); // after authentication: the limit is per token subject where a route reads the token
         app.UseAuthorization();
         app.UseOutputCache(); // after the rate limiter: a cached answer still costs a token
         app.MapOrderActorsProbes();
