@@ -1,4 +1,6 @@
 using System.Data;
+using System.Globalization;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using OrderActors.Silo.Schema;
@@ -71,6 +73,48 @@ public sealed class SchemaTests : IAsyncLifetime
 
             Assert.Contains("orleansreminders_pkey", read);
             Assert.Contains("orleansreminders_pkey", delete);
+        });
+    }
+
+    [Fact]
+    public async Task Prepared_storage_statements_find_their_row_through_the_whole_key_on_100000_rows()
+    {
+        // What a silo runs once Npgsql has prepared its statements: PostgreSQL's generic plan, the same for every
+        // parameter value, with statistics taken while the table was nearly empty and 100,000 string-keyed grains of
+        // one type stored since. Every key column must be an index condition; with the key test of schema 1 the
+        // generic plan matched four columns and filtered every grain of the type.
+        await InFreshDatabaseAsync(async connectionString =>
+        {
+            await PostgresSchema.ApplyAsync(connectionString, NullLogger.Instance, CancellationToken.None);
+            await using var connection = await OpenAsync(connectionString);
+            var key = GrainKey.New(extension: "cart-1") with { N0 = 0, N1 = 0 };
+            Assert.Equal(1, await WriteAsync(connection, key, version: null, [1]));
+            await ExecuteAsync(connectionString, "ANALYZE OrleansStorage");
+            await ExecuteAsync(connectionString, $"""
+                INSERT INTO OrleansStorage (ServiceId, GrainTypeString, GrainIdN0, GrainIdN1, GrainIdExtensionString, GrainIdHash, GrainTypeHash, PayloadBinary, Version)
+                SELECT '{key.ServiceId}', '{key.GrainType}', 0, 0, 'cart-' || i, 0, 0, '\x01'::bytea, 1
+                FROM generate_series(2, 100001) i
+                """);
+            await ExecuteAsync(connection, "SET plan_cache_mode = force_generic_plan");
+
+            foreach (var query in new[] { "ReadFromStorageKey", "WriteToStorageKey", "ClearStorageKey", "DeleteStorageKey" })
+            {
+                var plan = (await GenericPlanAsync(connection, query, key)).Split('\n');
+                var scans = plan.Index().Where(line => line.Item.Contains("Scan", StringComparison.Ordinal) &&
+                                                       line.Item.Contains(" on orleansstorage", StringComparison.OrdinalIgnoreCase)).ToList();
+                Assert.True(scans.Count > 0, $"{query} does not read the table:\n{string.Join('\n', plan)}");
+                foreach (var (at, scan) in scans)
+                {
+                    Assert.True(scan.TrimStart('-', '>', ' ').StartsWith("Index Scan using orleansstorage_key on", StringComparison.OrdinalIgnoreCase) &&
+                                plan[at + 1].StartsWith("Index Cond:", StringComparison.Ordinal) &&
+                                plan[at + 1].Contains("grainidextensionstring", StringComparison.OrdinalIgnoreCase),
+                        $"{query} does not look its row up by the whole key:\n{string.Join('\n', plan)}");
+                }
+            }
+
+            // The row is still found, and only it is changed.
+            Assert.Equal(2, await WriteAsync(connection, key, version: 1, [2]));
+            Assert.Equal([2], (await ReadStateAsync(connection, key))!.Payload);
         });
     }
 
@@ -394,6 +438,45 @@ public sealed class SchemaTests : IAsyncLifetime
         return string.Join('\n', lines);
     }
 
+    /// <summary>
+    /// The plan of the stored query as a prepared statement gets it under <c>plan_cache_mode = force_generic_plan</c>:
+    /// prepared with the provider's parameter types, explained with <paramref name="key"/>'s values.
+    /// </summary>
+    private static async Task<string> GenericPlanAsync(NpgsqlConnection connection, string queryKey, GrainKey key)
+    {
+        (string Name, string Type, string Value)[] parameters =
+        [
+            ("ServiceId", "text", Literal(key.ServiceId)),
+            ("GrainTypeString", "text", Literal(key.GrainType)),
+            ("GrainIdN0", "bigint", key.N0.ToString(CultureInfo.InvariantCulture)),
+            ("GrainIdN1", "bigint", key.N1.ToString(CultureInfo.InvariantCulture)),
+            ("GrainIdExtensionString", "text", key.Extension is null ? "NULL" : Literal(key.Extension)),
+            ("GrainIdHash", "integer", key.GrainIdHash.ToString(CultureInfo.InvariantCulture)),
+            ("GrainTypeHash", "integer", key.GrainTypeHash.ToString(CultureInfo.InvariantCulture)),
+            ("GrainStateVersion", "integer", "1"),
+            ("PayloadBinary", "bytea", "'\\x02'::bytea"),
+        ];
+        var text = await QueryTextAsync(connection, queryKey);
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            text = Regex.Replace(text, $@"@{parameters[i].Name}\b", "$" + (i + 1));
+        }
+
+        var statement = "plan_" + queryKey.ToLowerInvariant();
+        await ExecuteAsync(connection, $"PREPARE {statement}({string.Join(", ", parameters.Select(p => p.Type))}) AS {text.Trim().TrimEnd(';')}");
+        await using var explain = new NpgsqlCommand($"EXPLAIN EXECUTE {statement}({string.Join(", ", parameters.Select(p => p.Value))})", connection);
+        await using var reader = await explain.ExecuteReaderAsync();
+        var lines = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            lines.Add(reader.GetString(0).Trim());
+        }
+
+        return string.Join('\n', lines);
+
+        static string Literal(string value) => "'" + value.Replace("'", "''") + "'";
+    }
+
     private static async Task<string> QueryTextAsync(NpgsqlConnection connection, string queryKey)
     {
         await using var lookup = new NpgsqlCommand("SELECT QueryText FROM OrleansQuery WHERE QueryKey = @key", connection);
@@ -443,6 +526,12 @@ public sealed class SchemaTests : IAsyncLifetime
         var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         return connection;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     private static async Task ExecuteAsync(string connectionString, string sql)
