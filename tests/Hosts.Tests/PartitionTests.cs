@@ -11,6 +11,11 @@ public sealed class PartitionTests(ITestOutputHelper output)
     /// <summary>How long the host stays cut off at least; longer if Orleans takes longer to declare it dead.</summary>
     private static readonly TimeSpan MinimumCut = TimeSpan.FromSeconds(20);
 
+    // How long a read of an order paid before the cut may take to answer once the silo is declared dead: the gateway
+    // may send it through the cut-off silo (which it still reaches) until its next gateway list refresh (10 s), each
+    // such call waiting out the 30 s client timeout; a starved CI machine stretches both.
+    private static readonly TimeSpan ReadBackPatience = TimeSpan.FromSeconds(150);
+
     public enum Cut
     {
         /// <summary>The silo's machine loses every link.</summary>
@@ -88,7 +93,7 @@ public sealed class PartitionTests(ITestOutputHelper output)
         foreach (var purchase in paidBefore)
         {
             var order = await Promises.Eventually(
-                () => cluster.Api.Send(HttpMethod.Get, $"/api/orders/{purchase.OrderId}"), read => read.Status == HttpStatusCode.OK, TimeSpan.FromSeconds(60));
+                () => cluster.Api.Send(HttpMethod.Get, $"/api/orders/{purchase.OrderId}"), read => read.Status == HttpStatusCode.OK, ReadBackPatience);
             Assert.Equal((HttpStatusCode.OK, "Paid"), (order.Status, (string?)order.Body?["status"]));
         }
 

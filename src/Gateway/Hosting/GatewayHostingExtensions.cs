@@ -29,6 +29,8 @@ public static class GatewayHostingExtensions
         {
             client.Configure<ClusterOptions>(configuration.GetSection("Orleans"));
             client.Configure<ClientMessagingOptions>(configuration.GetSection("Messaging"));
+            // How soon the gateway stops sending through a silo the cluster declared dead (docs/operations.md).
+            client.Configure<GatewayOptions>(configuration.GetSection("Gateways"));
             client.UseRedisClustering(options => options.ConfigurationOptions = ConfigurationOptions.Parse(redis));
             // Wait for the cluster rather than fail: silos and gateways may start in any order.
             client.UseConnectionRetryFilter(async (_, cancellationToken) =>
