@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace OrderActors.Grains.Abstractions;
 
 /// <summary>A product as listings show it.</summary>
@@ -29,7 +31,10 @@ public sealed record Page<T>(
     [property: Id(0)] IReadOnlyList<T> Items,
     [property: Id(1)] string? NextCursor);
 
-/// <summary>One event of the log as integrations read it; <see cref="Data"/> is the event's JSON.</summary>
+/// <summary>
+/// One event of the log as integrations read it; <see cref="Data"/> is the event's JSON. <see cref="Transaction"/>,
+/// the PostgreSQL transaction that stored it, orders the log for its readers and is not shown to integrations.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("orderactors.logged-event")]
 public sealed record LoggedEvent(
     [property: Id(0)] long Position,
@@ -39,4 +44,5 @@ public sealed record LoggedEvent(
     [property: Id(4)] string Type,
     [property: Id(5)] DateTimeOffset OccurredAt,
     [property: Id(6)] string Actor,
-    [property: Id(7)] string Data);
+    [property: Id(7)] string Data,
+    [property: Id(8), JsonIgnore] ulong Transaction);

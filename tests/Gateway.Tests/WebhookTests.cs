@@ -3,6 +3,7 @@ extern alias silo;
 using System.Net;
 using System.Text.Json.Nodes;
 using OrderActors.Grains.Abstractions;
+using OrderActors.Grains.Events;
 using OrderActors.Grains.Webhooks;
 using silo::OrderActors.Silo.Hosting;
 
@@ -193,7 +194,7 @@ public sealed class WebhookTests(FastWebhookRetriesFixture fixture) : IClassFixt
     {
         var state = new WebhookState
         {
-            Position = 41, Subscribed = true, Id = "wh_1", Url = "https://example.test/h", Types = ["order.paid"], Secret = "whsec_c2VjcmV0",
+            Place = new LogPlace(1234, 41), Subscribed = true, Id = "wh_1", Url = "https://example.test/h", Types = ["order.paid"], Secret = "whsec_c2VjcmV0",
             CreatedAt = DateTimeOffset.UnixEpoch, DeadLettersDropped = 3,
             Failing = new PendingDelivery { Position = 42, EventId = "order:o:2", Attempts = 2, Since = DateTimeOffset.UnixEpoch, NextAttemptAt = DateTimeOffset.UnixEpoch.AddMinutes(1), Seed = 7, LastError = "HTTP 500" },
             Replays = [new PendingDelivery { Position = 9, EventId = "order:o:1", Seed = 8 }],
@@ -206,7 +207,7 @@ public sealed class WebhookTests(FastWebhookRetriesFixture fixture) : IClassFixt
         Assert.Equal(serializer.Serialize(state).ToString(), serializer.Serialize(stored).ToString());
         Assert.Equal((42L, 2, 7, "HTTP 500"), (stored.Failing!.Position, stored.Failing.Attempts, stored.Failing.Seed, stored.Failing.LastError));
         Assert.Equal(state.DeadLetters, stored.DeadLetters);
-        Assert.Equal((41L, "order:o:1", 3L), (stored.Position, stored.Replays.Single().EventId, stored.DeadLettersDropped));
+        Assert.Equal((new LogPlace(1234, 41), "order:o:1", 3L), (stored.Place, stored.Replays.Single().EventId, stored.DeadLettersDropped));
     }
 
     /// <summary>Subscribes the receiver and hands it the secret; returns the subscription's id.</summary>

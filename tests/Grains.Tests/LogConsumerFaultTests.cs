@@ -71,7 +71,7 @@ public sealed class TestLogConsumerGrain(
     public async Task<long> StoredPosition()
     {
         await State.ReadStateAsync();
-        return State.State.Position;
+        return State.State.Place.Position;
     }
 
     protected override Task<int> Handle(IReadOnlyList<LoggedEvent> events, CancellationToken cancellationToken)
@@ -98,25 +98,39 @@ public sealed class MemoryEventLog : IEventLog
             return [.. Enumerable.Range(0, count).Select(_ =>
             {
                 var position = events.Count + 1L;
-                events.Add(new LoggedEvent(position, "test", "entity", position, "test.happened", DateTimeOffset.UtcNow, "system", "{}"));
+                events.Add(new LoggedEvent(position, "test", "entity", position, "test.happened", DateTimeOffset.UtcNow, "system", "{}", Transaction: (ulong)position));
                 return position;
             })];
         }
     }
 
-    public Task<IReadOnlyList<LoggedEvent>> ReadAfter(long position, int limit, IReadOnlyList<string> types, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<LoggedEvent>> ReadAfter(LogPlace after, int limit, IReadOnlyList<string> types, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<LoggedEvent>>([.. After(after).Take(limit)]);
+
+    public Task<LogPlace> Head(CancellationToken cancellationToken)
     {
         lock (events)
         {
-            return Task.FromResult<IReadOnlyList<LoggedEvent>>([.. events.Where(e => e.Position > position).Take(limit)]);
+            return Task.FromResult(events.Count == 0 ? LogPlace.Start : LogPlace.Of(events[^1]));
         }
     }
 
-    public Task<long> Head(CancellationToken cancellationToken)
+    public Task<long> CountAfter(LogPlace place, CancellationToken cancellationToken) => Task.FromResult((long)After(place).Count);
+
+    public Task<LoggedEvent?> Find(long position, CancellationToken cancellationToken)
     {
         lock (events)
         {
-            return Task.FromResult(events.Count == 0 ? 0L : events[^1].Position);
+            return Task.FromResult(events.SingleOrDefault(e => e.Position == position));
+        }
+    }
+
+    // In this log every event has its own transaction, in position order.
+    private List<LoggedEvent> After(LogPlace place)
+    {
+        lock (events)
+        {
+            return [.. events.Where(e => e.Position > place.Position)];
         }
     }
 }

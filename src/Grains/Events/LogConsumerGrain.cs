@@ -4,11 +4,11 @@ using OrderActors.Grains.Abstractions;
 
 namespace OrderActors.Grains.Events;
 
-/// <summary>The place of a reader in the event log: every event at or before <see cref="Position"/> is handled.</summary>
+/// <summary>The place of a reader in the event log: every event up to <see cref="Place"/>, in log order, is handled.</summary>
 [GenerateSerializer, Alias("orderactors.log-consumer-state")]
 public class LogConsumerState
 {
-    [Id(0)] public long Position { get; set; }
+    [Id(0)] public LogPlace Place { get; set; } = LogPlace.Start;
 }
 
 /// <summary>
@@ -61,18 +61,18 @@ public abstract class LogConsumerGrain<TState>(
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var events = await log.ReadAfter(state.State.Position, options.Value.BatchSize, Types, cancellationToken);
+                var events = await log.ReadAfter(state.State.Place, options.Value.BatchSize, Types, cancellationToken);
                 var handled = events.Count == 0 ? 0 : await Handle(events, cancellationToken);
                 if (handled > 0)
                 {
-                    state.State.Position = events[handled - 1].Position;
+                    state.State.Place = LogPlace.Of(events[handled - 1]);
                     await state.WriteStateAsync(cancellationToken);
                     Metrics.EventsHandled.Add(handled, new KeyValuePair<string, object?>("consumer", Consumer));
                 }
 
                 if (handled < options.Value.BatchSize)
                 {
-                    var behind = handled == events.Count ? 0 : await log.Head(cancellationToken) - state.State.Position;
+                    var behind = handled == events.Count ? 0 : await log.CountAfter(state.State.Place, cancellationToken);
                     Metrics.EventLogLag.Record(behind, new KeyValuePair<string, object?>("consumer", Consumer));
                     return;
                 }
@@ -81,7 +81,7 @@ public abstract class LogConsumerGrain<TState>(
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             // The next tick tries again from the stored place; a failed state write discards this activation.
-            logger.LogWarning(exception, "Event log reader {Consumer} stopped at position {Position}; it retries", Consumer, state.State.Position);
+            logger.LogWarning(exception, "Event log reader {Consumer} stopped at position {Position}; it retries", Consumer, state.State.Place.Position);
         }
     }
 }

@@ -45,15 +45,21 @@ public sealed class ListingGrain(IReadModel readModel, IEventLog eventLog) : Gra
 
         return await Guard(async () =>
         {
-            var after = cursor is null ? 0
-                : long.TryParse(Cursors.Decode(cursor), NumberStyles.None, CultureInfo.InvariantCulture, out var position) ? position
-                : throw new FormatException("Not an event log cursor.");
+            var after = cursor is null ? LogPlace.Start : DecodePlace(Cursors.Decode(cursor));
             var events = await eventLog.ReadAfter(after, limit, types, CancellationToken.None);
             // Always a cursor: an integration keeps polling from where it is, whether or not this page was full.
-            var last = events.Count > 0 ? events[^1].Position : after;
-            return new Page<LoggedEvent>(events, Cursors.Encode(last.ToString(CultureInfo.InvariantCulture)));
+            var last = events.Count > 0 ? LogPlace.Of(events[^1]) : after;
+            return new Page<LoggedEvent>(events, Cursors.Encode(string.Create(CultureInfo.InvariantCulture, $"{last.Transaction}.{last.Position}")));
         });
     }
+
+    /// <summary>An event cursor is the place of the page's last event: its transaction and position.</summary>
+    private static LogPlace DecodePlace(string key) =>
+        key.Split('.') is [var transaction, var position]
+        && ulong.TryParse(transaction, NumberStyles.None, CultureInfo.InvariantCulture, out var t)
+        && long.TryParse(position, NumberStyles.None, CultureInfo.InvariantCulture, out var p)
+            ? new LogPlace(t, p)
+            : throw new FormatException("Not an event log cursor.");
 
     private static Error? InvalidLimit(int limit) =>
         limit is < 1 or > IListingGrain.MaxLimit ? Error.Invalid("limit", $"must be between 1 and {IListingGrain.MaxLimit}") : null;

@@ -87,8 +87,8 @@ public sealed class WebhookGrain : LogConsumerGrain<WebhookState>, IWebhookGrain
         Subscription.Types = [.. (types ?? []).Distinct()];
         Subscription.Secret = "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         Subscription.CreatedAt = DateTimeOffset.UtcNow;
-        // From the end of the log: every change made after this answer has a later position.
-        Subscription.Position = await log.Head(CancellationToken.None);
+        // From the end of the log: every change made after this answer comes later in it.
+        Subscription.Place = await log.Head(CancellationToken.None);
         await State.WriteStateAsync();
         await StartDelivering();
         await Registry.Add(Id);
@@ -106,9 +106,9 @@ public sealed class WebhookGrain : LogConsumerGrain<WebhookState>, IWebhookGrain
         var subscription = Subscription;
         var failing = subscription.Replays.Where(r => r.Attempts > 0).Prepend(subscription.Failing).OfType<PendingDelivery>().ToList();
         var next = failing.MinBy(f => f.NextAttemptAt);
-        var view = new WebhookView(subscription.Id, subscription.Url, subscription.Types, subscription.CreatedAt, subscription.Position, 0,
+        var view = new WebhookView(subscription.Id, subscription.Url, subscription.Types, subscription.CreatedAt, subscription.Place.Position, 0,
             failing.Count, next?.NextAttemptAt, next?.LastError, subscription.DeadLetters.Count, subscription.Replays.Count);
-        return view with { Lag = Math.Max(0, await log.Head(CancellationToken.None) - view.Position) };
+        return view with { Lag = await log.CountAfter(subscription.Place, CancellationToken.None) };
     }
 
     public Task<Result<IReadOnlyList<DeadLetter>>> DeadLetters() =>
@@ -202,7 +202,8 @@ public sealed class WebhookGrain : LogConsumerGrain<WebhookState>, IWebhookGrain
             var changed = false;
             foreach (var pending in Subscription.Replays.Where(r => r.NextAttemptAt <= DateTimeOffset.UtcNow).ToList())
             {
-                var logged = (await log.ReadAfter(pending.Position - 1, 1, [], cancellationToken)).Single(e => e.Position == pending.Position);
+                var logged = await log.Find(pending.Position, cancellationToken)
+                             ?? throw new InvalidOperationException($"The log has no event at position {pending.Position} to replay.");
                 var finished = await Attempt(logged, pending, cancellationToken);
                 changed = true;
                 if (!finished)

@@ -3,7 +3,7 @@ using OrderActors.Grains.Events;
 
 namespace OrderActors.Grains.Webhooks;
 
-/// <summary>The persisted state of one webhook subscription; <see cref="LogConsumerState.Position"/> is its place in the log.</summary>
+/// <summary>The persisted state of one webhook subscription; <see cref="LogConsumerState.Place"/> is its place in the log.</summary>
 [GenerateSerializer, Alias("orderactors.webhook-state")]
 public sealed class WebhookState : LogConsumerState
 {

@@ -1,53 +1,95 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
+using NpgsqlTypes;
 using OrderActors.Grains.Abstractions;
 using OrderActors.Grains.Events;
 using Orleans.Configuration;
 
 namespace OrderActors.Silo.Events;
 
-/// <summary>Reads <c>orderactors_events</c> (schema 5), which the storage write appends to.</summary>
+/// <summary>Reads <c>orderactors_events</c> (schema 5, ordered by schema 7), which the storage write appends to.</summary>
 public sealed class PostgresEventLog(IConfiguration configuration, IOptions<ClusterOptions> cluster) : IEventLog
 {
-    // Positions are taken when a row is inserted but become visible when its transaction commits, so a smaller
-    // position can appear after a larger one. Only rows of transactions older than every transaction still open are
-    // served: a reader that continues by position then never passes one that shows up later.
+    // Log order is commit order: by the transaction that stored an event, then its position. Positions are taken at
+    // insert, so a transaction that started later can hold a smaller position and commit after a larger one has
+    // been served; ordering by position would pass it for good. Transaction ids are handed out in order, and only
+    // rows of transactions older than every transaction still open are served: one that commits later has an id at
+    // least that oldest open one's, so it sorts after every event served before it.
     private const string Settled = "transaction_id < pg_snapshot_xmin(pg_current_snapshot())";
 
-    public async Task<IReadOnlyList<LoggedEvent>> ReadAfter(long position, int limit, IReadOnlyList<string> types, CancellationToken cancellationToken)
+    private const string Columns = "position, entity_type, entity_id, sequence, type, occurred_at, actor, data::text, transaction_id";
+
+    public async Task<IReadOnlyList<LoggedEvent>> ReadAfter(LogPlace after, int limit, IReadOnlyList<string> types, CancellationToken cancellationToken)
     {
         await using var connection = await Open(cancellationToken);
         await using var command = new NpgsqlCommand(
             $"""
-             SELECT position, entity_type, entity_id, sequence, type, occurred_at, actor, data::text
+             SELECT {Columns}
              FROM orderactors_events
-             WHERE service_id = @service AND position > @after AND {Settled}
+             WHERE service_id = @service AND (transaction_id, position) > (@transaction, @position) AND {Settled}
                AND (cardinality(@types) = 0 OR type = ANY(@types))
-             ORDER BY position
+             ORDER BY transaction_id, position
              LIMIT @limit
              """, connection);
-        command.Parameters.AddWithValue("service", cluster.Value.ServiceId);
-        command.Parameters.AddWithValue("after", position);
+        AddPlace(command, after);
         command.Parameters.AddWithValue("types", types.ToArray());
         command.Parameters.AddWithValue("limit", limit);
+        return await ReadEvents(command, cancellationToken);
+    }
+
+    public async Task<LogPlace> Head(CancellationToken cancellationToken)
+    {
+        await using var connection = await Open(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            $"""
+             SELECT transaction_id, position FROM orderactors_events
+             WHERE service_id = @service AND {Settled}
+             ORDER BY transaction_id DESC, position DESC
+             LIMIT 1
+             """, connection);
+        command.Parameters.AddWithValue("service", cluster.Value.ServiceId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? new LogPlace(reader.GetFieldValue<ulong>(0), reader.GetInt64(1)) : LogPlace.Start;
+    }
+
+    public async Task<long> CountAfter(LogPlace place, CancellationToken cancellationToken)
+    {
+        await using var connection = await Open(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            $"SELECT count(*) FROM orderactors_events WHERE service_id = @service AND (transaction_id, position) > (@transaction, @position) AND {Settled}",
+            connection);
+        AddPlace(command, place);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public async Task<LoggedEvent?> Find(long position, CancellationToken cancellationToken)
+    {
+        await using var connection = await Open(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            $"SELECT {Columns} FROM orderactors_events WHERE service_id = @service AND position = @position AND {Settled}", connection);
+        command.Parameters.AddWithValue("service", cluster.Value.ServiceId);
+        command.Parameters.AddWithValue("position", position);
+        return (await ReadEvents(command, cancellationToken)).SingleOrDefault();
+    }
+
+    private void AddPlace(NpgsqlCommand command, LogPlace place)
+    {
+        command.Parameters.AddWithValue("service", cluster.Value.ServiceId);
+        command.Parameters.Add(new NpgsqlParameter<ulong>("transaction", NpgsqlDbType.Xid8) { TypedValue = place.Transaction });
+        command.Parameters.AddWithValue("position", place.Position);
+    }
+
+    private static async Task<IReadOnlyList<LoggedEvent>> ReadEvents(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
         var events = new List<LoggedEvent>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             events.Add(new LoggedEvent(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4),
-                reader.GetFieldValue<DateTimeOffset>(5), reader.GetString(6), reader.GetString(7)));
+                reader.GetFieldValue<DateTimeOffset>(5), reader.GetString(6), reader.GetString(7), reader.GetFieldValue<ulong>(8)));
         }
 
         return events;
-    }
-
-    public async Task<long> Head(CancellationToken cancellationToken)
-    {
-        await using var connection = await Open(cancellationToken);
-        await using var command = new NpgsqlCommand(
-            $"SELECT coalesce(max(position), 0) FROM orderactors_events WHERE service_id = @service AND {Settled}", connection);
-        command.Parameters.AddWithValue("service", cluster.Value.ServiceId);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     private async Task<NpgsqlConnection> Open(CancellationToken cancellationToken)
