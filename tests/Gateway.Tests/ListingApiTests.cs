@@ -122,21 +122,7 @@ public sealed class ListingApiTests(GatewayFixture fixture) : IClassFixture<Gate
         Assert.Equal(7, (int)(await Client.Get($"/api/products?query={sku}")).Body!["items"]![0]!["available"]!);
     }
 
-    private async Task<JsonNode> Eventually(string path, Func<JsonNode, bool> done)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (true)
-        {
-            var (status, body) = await Client.Get(path);
-            Assert.Equal(HttpStatusCode.OK, status);
-            if (done(body!) || DateTime.UtcNow > deadline)
-            {
-                return body!;
-            }
-
-            await Task.Delay(100);
-        }
-    }
+    private Task<JsonNode> Eventually(string path, Func<JsonNode, bool> done) => Client.ReadUntil(path, done, TimeSpan.FromSeconds(10));
 
     private static HttpClient BypassingTheCache(HttpClient client)
     {

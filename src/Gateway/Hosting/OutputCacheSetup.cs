@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.OutputCaching;
 using OrderActors.Gateway.Http;
+using OrderActors.Grains.Abstractions;
 using StackExchange.Redis;
 
 namespace OrderActors.Gateway.Hosting;
@@ -23,7 +24,7 @@ public static class OutputCacheSetup
             redis.AbortOnConnectFail = false;
             redis.BacklogPolicy = BacklogPolicy.FailFast;
             options.ConfigurationOptions = redis;
-            options.InstanceName = $"{configuration["Orleans:ServiceId"]}:output-cache:";
+            options.InstanceName = CatalogCacheKeys.InstanceName(configuration["Orleans:ServiceId"]!);
         });
 
         var redisStore = builder.Services.Last(service => service.ServiceType == typeof(IOutputCacheStore));

@@ -11,21 +11,14 @@ public sealed class CatalogCacheOptions
     public const string Section = "OutputCache";
 
     /// <summary>
-    /// The age bound of <c>GET /api/products/{sku}</c>: changes the gateway never sees (a payment window expiring on a
-    /// silo) and a read racing a write show within it; writes through any gateway evict at once.
+    /// The age bound of <c>GET /api/products/{sku}</c>, for when an eviction is lost (Redis unreachable at that moment).
+    /// Writes through any gateway evict at once; every change, also one no gateway sees (a payment window expiring on
+    /// a silo), is evicted by the silos once the event log shows it (<c>ListingProjectionGrain</c>).
     /// </summary>
     public TimeSpan ProductTtl { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>The same bound for <c>GET /api/products?...</c>, whose read model is itself updated after the grain.</summary>
+    /// <summary>The same bound for <c>GET /api/products?...</c>, evicted by the silos once the read model holds the change.</summary>
     public TimeSpan ListingTtl { get; set; } = TimeSpan.FromSeconds(5);
-}
-
-/// <summary>The cache tags of the catalog: one per SKU, one for every listing page.</summary>
-public static class CatalogTags
-{
-    public const string Listings = "products";
-
-    public static string Product(string sku) => "product:" + sku;
 }
 
 /// <summary>
@@ -41,9 +34,9 @@ public sealed class CatalogCachePolicy(Func<HttpContext, string> tag, Func<Catal
     private static readonly object HitKey = new();
 
     public static CatalogCachePolicy ForProduct { get; } =
-        new(http => CatalogTags.Product(http.Request.RouteValues["sku"] as string ?? ""), options => options.ProductTtl);
+        new(http => CatalogCacheKeys.Product(http.Request.RouteValues["sku"] as string ?? ""), options => options.ProductTtl);
 
-    public static CatalogCachePolicy ForListings { get; } = new(_ => CatalogTags.Listings, options => options.ListingTtl);
+    public static CatalogCachePolicy ForListings { get; } = new(_ => CatalogCacheKeys.Listings, options => options.ListingTtl);
 
     public ValueTask CacheRequestAsync(OutputCacheContext context, CancellationToken cancellation)
     {
@@ -96,8 +89,9 @@ public sealed class CatalogCachePolicy(Func<HttpContext, string> tag, Func<Catal
 
 /// <summary>
 /// After a successful write that changes a product (its own routes; checkout, payment and cancellation, which move its
-/// stock), evicts that product's cached reads and every cached listing, in the shared store, so every gateway reads
-/// the change next. Changes made on a silo alone (a payment window expiring) wait for the TTL.
+/// stock), evicts that product's cached reads and every cached listing, in the shared store, so the writer and every
+/// gateway read the change next. This is the fast path for the writer; every change, also one made on a silo alone (a
+/// payment window expiring), is evicted again by the silos from the event log, a poll interval later.
 /// </summary>
 public sealed class CatalogEviction(IOutputCacheStore cache) : IEndpointFilter
 {
@@ -119,10 +113,10 @@ public sealed class CatalogEviction(IOutputCacheStore cache) : IEndpointFilter
         var cancellation = context.HttpContext.RequestAborted;
         foreach (var sku in skus)
         {
-            await cache.EvictByTagAsync(CatalogTags.Product(sku), cancellation);
+            await cache.EvictByTagAsync(CatalogCacheKeys.Product(sku), cancellation);
         }
 
-        await cache.EvictByTagAsync(CatalogTags.Listings, cancellation);
+        await cache.EvictByTagAsync(CatalogCacheKeys.Listings, cancellation);
         return result;
     }
 }

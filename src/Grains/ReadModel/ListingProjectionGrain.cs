@@ -9,13 +9,16 @@ namespace OrderActors.Grains.ReadModel;
 /// <summary>
 /// Projects the event log into the listings read model. Every product event carries the product's view and every
 /// order event the order's, so the newest event of an entity in a batch is all its row needs; the read model only
-/// lets a row be replaced by a newer version, so handling an event twice, or late, changes nothing.
+/// lets a row be replaced by a newer version, so handling an event twice, or late, changes nothing. Once a batch's
+/// rows are written it evicts the gateways' cached reads of its products and every cached listing: after the write,
+/// so a gateway that reads again caches the new rows, and for every change, also one no gateway saw.
 /// </summary>
 [GrainType("listing-projection")]
 public sealed class ListingProjectionGrain(
     [PersistentState("listing-projection", StorageNames.Orders)] IPersistentState<LogConsumerState> state,
     IEventLog log,
     IReadModel readModel,
+    ICatalogCache catalogCache,
     IOptions<EventOptions> options,
     ILogger<ListingProjectionGrain> logger) : LogConsumerGrain<LogConsumerState>(state, log, options, logger), IListingProjectionGrain
 {
@@ -29,6 +32,11 @@ public sealed class ListingProjectionGrain(
         var orders = newest.Where(e => e.EntityType == "order").Select(e => Read<OrderView>(e, "order"))
             .Select(o => new OrderSummary(o.OrderId, o.CustomerId, o.Status, o.Total, o.Currency, o.CreatedAt, o.History.Count)).ToList();
         await readModel.Write(products, orders, cancellationToken);
+        if (products.Count > 0)
+        {
+            await catalogCache.Evict([.. products.Select(p => p.Sku)], cancellationToken);
+        }
+
         return events.Count;
     }
 
