@@ -371,7 +371,7 @@ public sealed partial class BenchRun(BenchSettings settings) : IAsyncDisposable
             BEGIN;
             SELECT count(*) AS seen FROM bench_r4_payment_keys WHERE key = 'pay-' || :client_id::text || '-' || :n::text \gset
             SELECT (status = 'PendingPayment')::int AS payable FROM bench_r4_orders WHERE id = :order_id FOR UPDATE \gset
-            \if :seen = 0 AND :payable
+            \if :seen = 0 AND :payable = 1
             UPDATE bench_r4_orders SET status = 'Paid', paid_at = now() WHERE id = :order_id;
             UPDATE bench_r4_stock SET reserved = reserved - 1, sold = sold + 1 WHERE sku = 1;
             INSERT INTO bench_r4_payment_keys VALUES ('pay-' || :client_id::text || '-' || :n::text, :order_id);
