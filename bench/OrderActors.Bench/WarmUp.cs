@@ -37,13 +37,14 @@ public static class WarmUp
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            var left = rule.CapSeconds - (int)clock.Elapsed.TotalSeconds;
-            if (left < 1)
+            // Only whole windows: a shorter one would be compared with a longer one. Starting each load (wrk, pgbench,
+            // connections) adds a little to every window, so the warm-up can end slightly after the cap.
+            if (clock.Elapsed.TotalSeconds + rule.WindowSeconds > rule.CapSeconds)
             {
                 return new WarmUpResult(clock.Elapsed.TotalSeconds, rates, HitCap: true);
             }
 
-            rates.Add(await window(Math.Min(rule.WindowSeconds, left)));
+            rates.Add(await window(rule.WindowSeconds));
             if (rates.Count >= 2 && Steady(rates[^2], rates[^1], rule.StablePercent))
             {
                 return new WarmUpResult(clock.Elapsed.TotalSeconds, rates, HitCap: false);
