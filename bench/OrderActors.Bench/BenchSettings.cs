@@ -60,7 +60,7 @@ public sealed record BenchSettings(
                 _ => throw new ArgumentException("BENCH_WARMUP: expected 1 (warm up until steady) or 0 (none); " +
                     "the warm-up's length is now set by BENCH_WINDOW, BENCH_STABLE_PERCENT and BENCH_WARMUP_CAP."),
             },
-            Steady(),
+            ChosenSteadyRule(),
             ChosenScenarios(),
             Number("BENCH_CONCURRENCY", 32),
             Number("BENCH_CARTS", 100_000),
@@ -94,7 +94,7 @@ public sealed record BenchSettings(
     private static string Required(string name) =>
         Optional(name) ?? throw new InvalidOperationException($"{name} is required.");
 
-    private static SteadyRule Steady()
+    private static SteadyRule ChosenSteadyRule()
     {
         var rule = new SteadyRule(Number("BENCH_WINDOW", 5), Percent("BENCH_STABLE_PERCENT", 5), Number("BENCH_WARMUP_CAP", 60));
         return rule.CapSeconds >= 2 * rule.WindowSeconds ? rule
