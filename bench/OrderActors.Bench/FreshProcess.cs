@@ -41,7 +41,7 @@ public sealed partial class BenchRun
             var startToSteady = ready + sinceReady.Elapsed;
             var firstShare = await share;
             Say($"FRESH: gateway2 ready {ready.TotalSeconds:0.00} s and steady {startToSteady.TotalSeconds:0.0} s after its " +
-                $"process started ({windows}); {firstShare:0%} of the answers in its first {Report.FreshProcessCheck.FirstSeconds} s");
+                $"process started ({windows}); {firstShare * 100:0} % of the answers in its first {Report.FreshProcessCheck.FirstSeconds} s");
 
             var silos = nodes.Count(node => node.Name.StartsWith("silo", StringComparison.Ordinal));
             await StartSiloAsync($"silo{silos + 1}");

@@ -134,7 +134,7 @@ public sealed class Report
             lines.Add($"| fresh gateway under load: start to steady | {fresh.GatewayStartToSteadySeconds:0.0} s ({fresh.GatewayWindows}), " +
                 $"then {fresh.GatewaySteadyPerSecond:0} req/s beside the running gateway's {fresh.RunningGatewayPerSecond:0} | | | | |");
             lines.Add($"| fresh gateway: its share of the answers in its first {Report.FreshProcessCheck.FirstSeconds} s | " +
-                $"{fresh.GatewayShareOfFirstSeconds:0%} (50 % = an equal share) | | | | |");
+                $"{fresh.GatewayShareOfFirstSeconds * 100:0} % (50 % = an equal share) | | | | |");
             lines.Add($"| fresh silo under load: start to ready | {fresh.SiloStartToReadySeconds:0.00} s | | | < 5 s | " +
                 $"{(fresh.SiloStartToReadySeconds < 5 ? "yes" : "no")} |");
             lines.Add($"| FRESH requests failed, both gateways, throughout | {fresh.FailedRequests} | | | | |");
@@ -144,6 +144,11 @@ public sealed class Report
         if (CartsActivated > 0)
         {
             lines.Add($"| silo memory, {CartsActivated:N0} active carts | {MemoryCartsMiB:0} MiB | | | | |");
+        }
+
+        if (Figures.Count == 0)
+        {
+            return string.Join('\n', lines);
         }
 
         lines.Add("");
