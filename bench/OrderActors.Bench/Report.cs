@@ -131,9 +131,11 @@ public sealed class Report
         if (Fresh is { } fresh)
         {
             lines.Add($"| fresh gateway under load: start to ready | {fresh.GatewayStartToReadySeconds:0.00} s | | | | |");
-            lines.Add($"| fresh gateway under load: start to steady | {fresh.GatewayStartToSteadySeconds:0.0} s ({fresh.GatewayWindows}), " +
+            var windows = fresh.GatewayWindows;
+            lines.Add($"| fresh gateway under load: start to steady | {fresh.GatewayStartToSteadySeconds:0.0} s " +
+                $"({windows.Windows} windows of its own load{(windows.HitCap ? ", hit the cap" : "")}), " +
                 $"then {fresh.GatewaySteadyPerSecond:0} req/s beside the running gateway's {fresh.RunningGatewayPerSecond:0} | | | | |");
-            lines.Add($"| fresh gateway: its share of the answers in its first {Report.FreshProcessCheck.FirstSeconds} s | " +
+            lines.Add($"| fresh gateway: its share of the answers in its first {FreshProcessCheck.FirstSeconds} s | " +
                 $"{fresh.GatewayShareOfFirstSeconds * 100:0} % (50 % = an equal share) | | | | |");
             lines.Add($"| fresh silo under load: start to ready | {fresh.SiloStartToReadySeconds:0.00} s | | | < 5 s | " +
                 $"{(fresh.SiloStartToReadySeconds < 5 ? "yes" : "no")} |");

@@ -35,21 +35,18 @@ public static class WarmUp
     {
         var rates = new List<double>();
         var clock = Stopwatch.StartNew();
-        while (true)
+        // The cap counts whole windows of load (a shorter one would be compared with a longer one); starting each tool
+        // (wrk, pgbench, connections) adds a little to every window, so the wall-clock warm-up can end just past it.
+        while (rates.Count < rule.CapSeconds / rule.WindowSeconds)
         {
-            // Only whole windows: a shorter one would be compared with a longer one. Starting each load (wrk, pgbench,
-            // connections) adds a little to every window, so the warm-up can end slightly after the cap.
-            if (clock.Elapsed.TotalSeconds + rule.WindowSeconds > rule.CapSeconds)
-            {
-                return new WarmUpResult(clock.Elapsed.TotalSeconds, rates, HitCap: true);
-            }
-
             rates.Add(await window(rule.WindowSeconds));
             if (rates.Count >= 2 && Steady(rates[^2], rates[^1], rule.StablePercent))
             {
                 return new WarmUpResult(clock.Elapsed.TotalSeconds, rates, HitCap: false);
             }
         }
+
+        return new WarmUpResult(clock.Elapsed.TotalSeconds, rates, HitCap: true);
     }
 
     /// <summary>
