@@ -2,9 +2,10 @@
 # Benchmarks OrderActors against its ceilings (docs/benchmarks.md): builds Release, starts its own silos, gateway
 # and hello-world server on loopback ports it picks, runs the scenarios at BENCH_CONCURRENCY (default 32), prints the
 # table and writes docs/benchmarks/results.json and ratios.png (only the figures of the scenarios that ran).
-# Each side of each ratio runs its load unmeasured for BENCH_WARMUP seconds (default 10; JIT tiering settles), then
-# measured for BENCH_SECONDS (default 10). BENCH_SCENARIOS picks scenarios, e.g. BENCH_SCENARIOS=R1,R3 (default all:
-# R1,R2,R3,R4,R5).
+# Each side of each ratio first runs its load unmeasured in windows of BENCH_WINDOW seconds (default 5) until two
+# consecutive windows' throughputs differ by less than BENCH_STABLE_PERCENT % (default 5), for at most BENCH_WARMUP_CAP
+# seconds (default 60; BENCH_WARMUP=0: no warm-up), then measured for BENCH_SECONDS (default 10). BENCH_SCENARIOS picks
+# scenarios, e.g. BENCH_SCENARIOS=R1,R3 (default all: R1,R2,R3,R4,R5,FRESH).
 # PostgreSQL and Redis: ConnectionStrings__Postgres / ConnectionStrings__Redis when both are set, otherwise local
 # ones started with scripts/infra.sh. The bench uses its own database (BENCH_DATABASE, default orderactors_bench).
 set -euo pipefail
@@ -48,5 +49,5 @@ export BENCH_TOKEN=${BENCH_TOKEN:-$(dotnet src/Gateway/bin/Release/net10.0/Order
 
 args=()
 for setting in "${gateway_env[@]}"; do args+=(--gateway-env "$setting"); done
-say "running ${BENCH_SCENARIOS:-every scenario} (all of them: about 8-10 minutes)"
+say "running ${BENCH_SCENARIOS:-every scenario} (all of them: 10-25 minutes, as soon as each load is steady)"
 dotnet bench/OrderActors.Bench/bin/Release/net10.0/OrderActors.Bench.dll "${args[@]}"

@@ -11,9 +11,9 @@ namespace OrderActors.Bench;
 /// <summary>
 /// One benchmark run: starts its own silos, gateway and hello server on loopback (under a cluster and service id
 /// of its own), runs the chosen scenarios for a bounded time, and reports each figure as a ratio taken within the run.
-/// Each side of each ratio gets the same unmeasured warm-up (BENCH_WARMUP) right before it is measured.
+/// Each side of each ratio runs its own load unmeasured until steady (<see cref="WarmUp"/>) right before it is measured.
 /// </summary>
-public sealed class BenchRun(BenchSettings settings) : IAsyncDisposable
+public sealed partial class BenchRun(BenchSettings settings) : IAsyncDisposable
 {
     private const string ReadSku = "BENCH-READ";
     private const string HotSku = "BENCH-HOT";
@@ -41,7 +41,11 @@ public sealed class BenchRun(BenchSettings settings) : IAsyncDisposable
     {
         Directory.CreateDirectory(LogDirectory);
         report.Begin(id, settings);
-        Say($"run {id}: {string.Join(", ", settings.Scenarios)}; {settings.WarmupSeconds} s warm-up and {settings.Seconds} s " +
+        var warmUp = settings.WarmUp
+            ? $"warm-up until two {settings.Steady.WindowSeconds} s windows differ by < {settings.Steady.StablePercent} % " +
+              $"(at most {settings.Steady.CapSeconds} s)"
+            : "no warm-up";
+        Say($"run {id}: {string.Join(", ", settings.Scenarios)}; {warmUp} and {settings.Seconds} s " +
             $"measurement per side, concurrency {settings.Concurrency}, logs in {LogDirectory}");
         await database.EnsureExistsAsync();
 
@@ -90,6 +94,11 @@ public sealed class BenchRun(BenchSettings settings) : IAsyncDisposable
             await ScaleOutAsync(gateway);
         }
 
+        if (settings.Runs("FRESH"))
+        {
+            await FreshProcessAsync();
+        }
+
         report.End();
         await report.WriteAsync(settings.OutputDirectory);
         return 0;
@@ -122,9 +131,9 @@ public sealed class BenchRun(BenchSettings settings) : IAsyncDisposable
     {
         // The warm-up reserves on a product of its own: reservations stay in a product's state, and the measured
         // product starts as empty as the lock design's row.
-        await WarmUpAsync(seconds => ReserveAsync(HotWarmupSku, seconds));
+        var warm = await WarmUp.RunAsync(settings, seconds => ReserveAsync(HotWarmupSku, seconds));
         var writesBefore = await database.StoredVersionAsync(id, "product", HotSku);
-        var actors = await Cpu.MeasureAsync(() => ReserveAsync(HotSku, settings.Seconds));
+        var actors = await Cpu.MeasureAsync(() => ReserveAsync(HotSku, settings.Seconds)) with { WarmUp = warm };
 
         var stored = await database.StoredStateAsync(id, "product", HotSku);
         var writes = await database.StoredVersionAsync(id, "product", HotSku) - writesBefore;
@@ -234,8 +243,10 @@ public sealed class BenchRun(BenchSettings settings) : IAsyncDisposable
     }
 
     /// <summary>
-    /// R4: checkout + pay of a one-line cart on one product by many customers over HTTP ÷ the lock design's whole
-    /// order in one transaction. Counts the durable writes one order costs.
+    /// R4: checkout + pay of a one-line cart on one product by many customers over HTTP, each with an idempotency key and
+    /// durable before its answer, ÷ the lock design with the same promises (<see cref="FairLockOrdersAsync"/>).
+    /// R4-lite: the same orders ÷ the lock design's whole order in one transaction, without idempotency or payment.
+    /// Counts the durable writes one order costs.
     /// </summary>
     private async Task FlashSaleAsync()
     {
@@ -264,14 +275,14 @@ public sealed class BenchRun(BenchSettings settings) : IAsyncDisposable
             }, latencies);
         }
 
-        await WarmUpAsync(OrdersAsync);
+        var warm = await WarmUp.RunAsync(settings, OrdersAsync);
         // The write counts start once earlier writes (the warm-up's, the carts' reminders) are in pg_stat_user_tables.
         await Task.Delay(StatisticsFlush);
 
         var storageBefore = await database.StorageWritesAsync(id);
         var remindersBefore = await database.TableWritesAsync("orleansreminders");
         var productBefore = await database.StoredStateAsync(id, "product", FlashSku);
-        var actors = await Cpu.MeasureAsync(() => OrdersAsync(settings.Seconds));
+        var actors = await Cpu.MeasureAsync(() => OrdersAsync(settings.Seconds)) with { WarmUp = warm };
         var ended = Stopwatch.StartNew();
 
         var product = await database.StoredStateAsync(id, "product", FlashSku);
@@ -302,6 +313,7 @@ public sealed class BenchRun(BenchSettings settings) : IAsyncDisposable
         var lockSold = LargeStock - await database.ScalarAsync("SELECT qty FROM bench_stock WHERE id = 2");
         var lockOrders = await database.ScalarAsync("SELECT count(*) FROM bench_orders");
         var lockOversold = Math.Abs(lockSold - lockOrders) + Math.Abs(lockOrders - baseline.Count);
+        var (fair, fairOversold) = await FairLockOrdersAsync();
 
         // Statistics of idle connections reach pg_stat_user_tables within 10 s; the pgbench runs above took most of it.
         var wait = StatisticsFlush - ended.Elapsed;
@@ -313,10 +325,68 @@ public sealed class BenchRun(BenchSettings settings) : IAsyncDisposable
         var storage = await database.StorageWritesAsync(id) - storageBefore;
         var reminders = await database.TableWritesAsync("orleansreminders") - remindersBefore;
         var orders = Math.Max(1, actors.Count);
-        report.FlashSale = new(actors.Count, actors.Errors, storage / (double)orders, reminders / (double)orders, actorsOversold, lockOversold);
-        report.Add("R4", "flash sale: checkout + pay on one product ÷ lock design's order", "orders/s", actors, baseline, 1.5,
-            $"{storage / (double)orders:0.00} storage + {reminders / (double)orders:0.00} reminder writes per order " +
-            $"vs 1 transaction (2 rows); oversold {actorsOversold} vs {lockOversold}; failed orders {actors.Errors}");
+        report.FlashSale = new(actors.Count, actors.Errors, storage / (double)orders, reminders / (double)orders, actorsOversold, lockOversold, fairOversold);
+        var writes = $"{storage / (double)orders:0.00} storage + {reminders / (double)orders:0.00} reminder writes per order";
+        report.Add("R4", "flash sale: checkout + pay on one product ÷ lock design, same promises", "orders/s", actors, fair, 1.5,
+            $"{writes} vs 2 transactions (checkout: key, stock, order; pay: key, order, stock); " +
+            $"oversold {actorsOversold} vs {fairOversold}; failed orders {actors.Errors}");
+        report.Add("R4-lite", "flash sale: checkout + pay on one product ÷ lock design's order, no keys, no payment", "orders/s",
+            actors, baseline, null, $"{writes} vs 1 transaction (2 rows); oversold {actorsOversold} vs {lockOversold}; failed orders {actors.Errors}");
+    }
+
+    /// <summary>
+    /// R4's baseline: the lock design keeping OrderActors' promises, in pgbench, one script run per order. Checkout is
+    /// one transaction (look up its idempotency key, lock and update the stock row, insert the order, store the key
+    /// with its answer); payment is a second (look up its key, lock the order and mark it paid, move the unit from
+    /// reserved to sold, store the key). Each commits before the next step, as each HTTP answer waits for its write.
+    /// Returns the measurement and how far the stored rows are from the committed orders (0 when none was oversold).
+    /// </summary>
+    private async Task<(Measurement Baseline, long Oversold)> FairLockOrdersAsync()
+    {
+        var reset = () => database.ExecuteAsync($"""
+            DROP TABLE IF EXISTS bench_r4_stock, bench_r4_orders, bench_r4_checkout_keys, bench_r4_payment_keys;
+            CREATE TABLE bench_r4_stock (sku int PRIMARY KEY, available int NOT NULL CHECK (available >= 0),
+              reserved int NOT NULL CHECK (reserved >= 0), sold int NOT NULL);
+            INSERT INTO bench_r4_stock VALUES (1, {LargeStock}, 0, 0);
+            CREATE TABLE bench_r4_orders (id bigserial PRIMARY KEY, customer int NOT NULL, sku int NOT NULL, quantity int NOT NULL,
+              amount numeric(12, 2) NOT NULL, status text NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), paid_at timestamptz);
+            CREATE TABLE bench_r4_checkout_keys (key text PRIMARY KEY, order_id bigint NOT NULL);
+            CREATE TABLE bench_r4_payment_keys (key text PRIMARY KEY, order_id bigint NOT NULL);
+            """);
+        await reset();
+        // Keys are unique per client and run (n counts the client's orders), as the HTTP side sends a new one per request.
+        var baseline = await WarmedAsync(seconds => PgBench.RunAsync(settings.Postgres, """
+            \set customer random(1, 1000000)
+            \set n :n + 1
+            BEGIN;
+            SELECT count(*) AS seen FROM bench_r4_checkout_keys WHERE key = 'checkout-' || :client_id::text || '-' || :n::text \gset
+            SELECT available FROM bench_r4_stock WHERE sku = 1 FOR UPDATE \gset
+            \if :seen = 0 AND :available > 0
+            UPDATE bench_r4_stock SET available = available - 1, reserved = reserved + 1 WHERE sku = 1;
+            INSERT INTO bench_r4_orders (customer, sku, quantity, amount, status) VALUES (:customer, 1, 1, 49.90, 'PendingPayment') RETURNING id AS order_id \gset
+            INSERT INTO bench_r4_checkout_keys VALUES ('checkout-' || :client_id::text || '-' || :n::text, :order_id);
+            \endif
+            COMMIT;
+            \if :seen = 0 AND :available > 0
+            BEGIN;
+            SELECT count(*) AS seen FROM bench_r4_payment_keys WHERE key = 'pay-' || :client_id::text || '-' || :n::text \gset
+            SELECT (status = 'PendingPayment')::int AS payable FROM bench_r4_orders WHERE id = :order_id FOR UPDATE \gset
+            \if :seen = 0 AND :payable = 1
+            UPDATE bench_r4_orders SET status = 'Paid', paid_at = now() WHERE id = :order_id;
+            UPDATE bench_r4_stock SET reserved = reserved - 1, sold = sold + 1 WHERE sku = 1;
+            INSERT INTO bench_r4_payment_keys VALUES ('pay-' || :client_id::text || '-' || :n::text, :order_id);
+            \endif
+            COMMIT;
+            \endif
+            """, settings.Concurrency, seconds, "n=0"), reset);
+
+        var sold = await database.ScalarAsync("SELECT sold FROM bench_r4_stock");
+        var paid = await database.ScalarAsync("SELECT count(*) FROM bench_r4_orders WHERE status = 'Paid'");
+        var keys = await database.ScalarAsync("SELECT (SELECT count(*) FROM bench_r4_checkout_keys) + (SELECT count(*) FROM bench_r4_payment_keys)");
+        var stranded = await database.ScalarAsync(
+            "SELECT reserved + abs(available + reserved + sold - @stock) FROM bench_r4_stock", ("stock", (long)LargeStock));
+        var oversold = Math.Abs(sold - paid) + Math.Abs(paid - baseline.Count) + Math.Abs(keys - 2 * paid) + stranded;
+        return (baseline, oversold);
     }
 
     /// <summary>R5: the same mixed HTTP workload (60% product reads, 30% cart writes, 10% cart reads) on 2 silos ÷ 1 silo.</summary>
@@ -367,30 +437,14 @@ public sealed class BenchRun(BenchSettings settings) : IAsyncDisposable
     }
 
     /// <summary>
-    /// One side of a ratio: <paramref name="load"/> unmeasured for BENCH_WARMUP seconds (JIT tiering, pools and caches
-    /// settle), then <paramref name="reset"/> when the warm-up changed what the measurement checks, then
+    /// One side of a ratio: <paramref name="load"/> unmeasured until steady (JIT tiering, pools and caches settle), with
+    /// <paramref name="reset"/> after each warm-up window when the load changes what the measurement checks, then
     /// <paramref name="load"/> measured for BENCH_SECONDS. Both sides of every ratio go through here.
     /// </summary>
     private async Task<Measurement> WarmedAsync(Func<int, Task<Measurement>> load, Func<Task>? reset = null)
     {
-        if (await WarmUpAsync(load) && reset is not null)
-        {
-            await reset();
-        }
-
-        return await Cpu.MeasureAsync(() => load(settings.Seconds));
-    }
-
-    /// <summary>Runs <paramref name="load"/> for BENCH_WARMUP seconds and forgets its figures; false when BENCH_WARMUP is 0.</summary>
-    private async Task<bool> WarmUpAsync<T>(Func<int, Task<T>> load)
-    {
-        if (settings.WarmupSeconds == 0)
-        {
-            return false;
-        }
-
-        await load(settings.WarmupSeconds);
-        return true;
+        var warm = await WarmUp.RunAsync(settings, load, reset);
+        return await Cpu.MeasureAsync(() => load(settings.Seconds)) with { WarmUp = warm };
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Npgsql;
 
 namespace OrderActors.Bench;
@@ -7,7 +8,8 @@ public sealed record BenchSettings(
     string Postgres,
     string Redis,
     int Seconds,
-    int WarmupSeconds,
+    bool WarmUp,
+    SteadyRule Steady,
     IReadOnlyList<string> Scenarios,
     int Concurrency,
     int Carts,
@@ -16,12 +18,13 @@ public sealed record BenchSettings(
     string OutputDirectory)
 {
     /// <summary>Every scenario, in the order a run takes them.</summary>
-    public static readonly IReadOnlyList<string> AllScenarios = ["R1", "R3", "R2", "R4", "R5"];
+    public static readonly IReadOnlyList<string> AllScenarios = ["R1", "R3", "R2", "R4", "R5", "FRESH"];
 
     /// <summary>
     /// Environment: ConnectionStrings__Postgres and ConnectionStrings__Redis (required), BENCH_DATABASE
-    /// (default orderactors_bench, created when missing), BENCH_SECONDS (10), BENCH_WARMUP (10, seconds of unmeasured
-    /// load before each side of each ratio), BENCH_SCENARIOS (comma list, default all), BENCH_CONCURRENCY (32),
+    /// (default orderactors_bench, created when missing), BENCH_SECONDS (10), BENCH_WARMUP (1: each side of each ratio
+    /// first runs its load until steady, see <see cref="OrderActors.Bench.WarmUp"/>; 0: no warm-up), BENCH_WINDOW (5 s),
+    /// BENCH_STABLE_PERCENT (5) and BENCH_WARMUP_CAP (60 s), the steady rule, BENCH_SCENARIOS (comma list, default all), BENCH_CONCURRENCY (32),
     /// BENCH_CARTS (100000), BENCH_TOKEN (sent as a bearer token on every HTTP request), BENCH_OUTPUT
     /// (default docs/benchmarks). Arguments: <c>--gateway-env KEY=VALUE</c>, repeatable, set only on the gateway.
     /// </summary>
@@ -49,7 +52,15 @@ public sealed record BenchSettings(
             postgres.ConnectionString,
             Required("ConnectionStrings__Redis"),
             Number("BENCH_SECONDS", 10),
-            Number("BENCH_WARMUP", 10, minimum: 0),
+            Number("BENCH_WARMUP", 1, minimum: 0) switch
+            {
+                0 => false,
+                1 => true,
+                // Before the steady rule BENCH_WARMUP was a number of seconds; silently reading 10 as "on" would hide that.
+                _ => throw new ArgumentException("BENCH_WARMUP: expected 1 (warm up until steady) or 0 (none); " +
+                    "the warm-up's length is now set by BENCH_WINDOW, BENCH_STABLE_PERCENT and BENCH_WARMUP_CAP."),
+            },
+            ChosenSteadyRule(),
             ChosenScenarios(),
             Number("BENCH_CONCURRENCY", 32),
             Number("BENCH_CARTS", 100_000),
@@ -82,6 +93,19 @@ public sealed record BenchSettings(
 
     private static string Required(string name) =>
         Optional(name) ?? throw new InvalidOperationException($"{name} is required.");
+
+    private static SteadyRule ChosenSteadyRule()
+    {
+        var rule = new SteadyRule(Number("BENCH_WINDOW", 5), Percent("BENCH_STABLE_PERCENT", 5), Number("BENCH_WARMUP_CAP", 60));
+        return rule.CapSeconds >= 2 * rule.WindowSeconds ? rule
+            : throw new ArgumentException($"BENCH_WARMUP_CAP={rule.CapSeconds}: expected at least two windows of BENCH_WINDOW={rule.WindowSeconds} s, " +
+                "or the rule could never see two windows to compare.");
+    }
+
+    private static double Percent(string name, double fallback) =>
+        Optional(name) is not { } value ? fallback
+        : double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var percent) && percent is > 0 and <= 100 ? percent
+        : throw new ArgumentException($"{name}='{value}': expected a percentage above 0, at most 100.");
 
     private static int Number(string name, int fallback, int minimum = 1) =>
         Optional(name) is not { } value ? fallback

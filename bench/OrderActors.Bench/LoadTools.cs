@@ -10,6 +10,9 @@ public sealed record Measurement(double PerSecond, double P50Ms, double P99Ms, l
 {
     /// <summary>CPU microseconds per operation by role over the measured window (see <see cref="CpuMeter"/>).</summary>
     public IReadOnlyDictionary<string, double>? CpuMicroseconds { get; init; }
+
+    /// <summary>The warm-up this side took before it was measured; null without one (BENCH_WARMUP=0).</summary>
+    public WarmUpResult? WarmUp { get; init; }
 }
 
 /// <summary>Runs wrk (HTTP load from its own process) and reads its summary.</summary>

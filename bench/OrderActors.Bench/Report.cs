@@ -12,7 +12,28 @@ public sealed class Report
 
     public sealed record HotProductCheck(long Reservations, long StorageWrites, int StoredReservations, long Oversold, long LockSold, long LockOversold);
 
-    public sealed record FlashSaleCheck(long Orders, long FailedOrders, double StorageWritesPerOrder, double ReminderWritesPerOrder, long Oversold, long LockOversold);
+    public sealed record FlashSaleCheck(
+        long Orders, long FailedOrders, double StorageWritesPerOrder, double ReminderWritesPerOrder, long Oversold, long LockLiteOversold, long LockOversold);
+
+    /// <summary>
+    /// FRESH: a gateway started while the load runs on the first one, timed from its process start to ready and to
+    /// steady throughput (the warm-up's rule, from its first request), with its share of all answers in its first
+    /// <see cref="FirstSeconds"/> s and the first gateway's rate beside its steady one; and a silo started under that load.
+    /// Failed requests: of both gateways' loads, throughout.
+    /// </summary>
+    public sealed record FreshProcessCheck(
+        WarmUpResult RunningGatewayWarmUp,
+        double GatewayStartToReadySeconds,
+        double GatewayStartToSteadySeconds,
+        WarmUpResult GatewayWindows,
+        double GatewaySteadyPerSecond,
+        double RunningGatewayPerSecond,
+        double GatewayShareOfFirstSeconds,
+        double SiloStartToReadySeconds,
+        long FailedRequests)
+    {
+        public const int FirstSeconds = 5;
+    }
 
     public string RunId { get; private set; } = "";
 
@@ -40,6 +61,8 @@ public sealed class Report
 
     public FlashSaleCheck? FlashSale { get; set; }
 
+    public FreshProcessCheck? Fresh { get; set; }
+
     public void Begin(string runId, BenchSettings settings)
     {
         RunId = runId;
@@ -49,7 +72,8 @@ public sealed class Report
         Machine["memory"] = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal", StringComparison.Ordinal)).Split(':', 2)[1].Trim();
         Machine["loadAverageAtStart"] = File.ReadAllText("/proc/loadavg").Trim();
         Settings["seconds"] = settings.Seconds;
-        Settings["warmupSeconds"] = settings.WarmupSeconds;
+        Settings["warmUp"] = settings.WarmUp;
+        Settings["steadyRule"] = settings.Steady;
         Settings["scenarios"] = settings.Scenarios;
         Settings["concurrency"] = settings.Concurrency;
         Settings["carts"] = settings.Carts;
@@ -70,6 +94,7 @@ public sealed class Report
         Figures.Add(figure);
         Console.WriteLine($"bench: {id} {actors.PerSecond:0} ÷ {baseline.PerSecond:0} {unit} = {ratio:0.00}  ({notes})");
         Console.WriteLine($"bench: {id} CPU µs per operation: {Cpu(actors)} ÷ {Cpu(baseline)}");
+        Console.WriteLine($"bench: {id} warm-up: {WarmUp(actors)} ÷ {WarmUp(baseline)}");
     }
 
     public async Task WriteAsync(string directory)
@@ -103,10 +128,29 @@ public sealed class Report
 
         var ready = string.Join(", ", StartToReadySeconds.Select(s => s.ToString("0.00", CultureInfo.InvariantCulture) + " s"));
         lines.Add($"| silo start to ready | {ready} | | | < 5 s | {(StartToReadySeconds.All(s => s < 5) ? "yes" : "no")} |");
+        if (Fresh is { } fresh)
+        {
+            lines.Add($"| fresh gateway under load: start to ready | {fresh.GatewayStartToReadySeconds:0.00} s | | | | |");
+            var windows = fresh.GatewayWindows;
+            lines.Add($"| fresh gateway under load: start to steady | {fresh.GatewayStartToSteadySeconds:0.0} s " +
+                $"({windows.Windows} windows of its own load{(windows.HitCap ? ", hit the cap" : "")}), " +
+                $"then {fresh.GatewaySteadyPerSecond:0} req/s beside the running gateway's {fresh.RunningGatewayPerSecond:0} | | | | |");
+            lines.Add($"| fresh gateway: its share of the answers in its first {FreshProcessCheck.FirstSeconds} s | " +
+                $"{fresh.GatewayShareOfFirstSeconds * 100:0} % (50 % = an equal share) | | | | |");
+            lines.Add($"| fresh silo under load: start to ready | {fresh.SiloStartToReadySeconds:0.00} s | | | < 5 s | " +
+                $"{(fresh.SiloStartToReadySeconds < 5 ? "yes" : "no")} |");
+            lines.Add($"| FRESH requests failed, both gateways, throughout | {fresh.FailedRequests} | | | | |");
+        }
+
         lines.Add($"| silo memory idle | {MemoryIdleMiB:0} MiB | | | | |");
         if (CartsActivated > 0)
         {
             lines.Add($"| silo memory, {CartsActivated:N0} active carts | {MemoryCartsMiB:0} MiB | | | | |");
+        }
+
+        if (Figures.Count == 0)
+        {
+            return string.Join('\n', lines);
         }
 
         lines.Add("");
@@ -118,8 +162,18 @@ public sealed class Report
             lines.Add($"| {f.Id} {side} | {string.Join(" | ", new[] { "total", "load", "gateway", "silo", "hello", "rest" }.Select(r => cpu.TryGetValue(r, out var v) ? v.ToString("0", CultureInfo.InvariantCulture) : "—"))} |");
         }
 
+        lines.Add("");
+        lines.Add("| warm-up before measuring | OrderActors | baseline |");
+        lines.Add("|---|---|---|");
+        foreach (var f in Figures)
+        {
+            lines.Add($"| {f.Id} | {WarmUp(f.Actors)} | {WarmUp(f.Baseline)} |");
+        }
+
         return string.Join('\n', lines);
     }
+
+    private static string WarmUp(Measurement m) => m.WarmUp?.ToString() ?? "none";
 
     private static string Cpu(Measurement m) => m.CpuMicroseconds is { } cpu
         ? string.Join(", ", cpu.Select(c => $"{c.Key} {c.Value:0}"))
