@@ -98,7 +98,7 @@ public sealed partial class BenchRun
     {
         var duration = TimeSpan.FromMinutes(soak.Minutes);
         var plan = await SoakPlanAsync($"soak{rate}", catalog, rate, soak.Minutes);
-        var startMemory = nodes.ToDictionary(node => node, node => (double?)node.ResidentMiB());
+        var startMemory = Resident();
         Say($"SOAK {rate}/min: {SoakLoad.LongestOperation.TotalSeconds:0} s at most after {duration.TotalSeconds:0} s of load; " +
             $"{nodes.Count(IsSilo)} silos, the longest-running restarted at {duration.TotalSeconds / 2:0} s");
 
@@ -108,12 +108,12 @@ public sealed partial class BenchRun
         var restart = running.IsCompleted ? null : await RestartSiloAsync(load);
         await running;
         var loadSeconds = load.Now;
-        var endMemory = nodes.ToDictionary(node => node, node => (double?)node.ResidentMiB());
+        var endMemory = Resident();
 
         var checks = await SoakChecksAsync(plan, load);
         var (routes, gate, series) = SoakReport.Summarize(load.Samples, checks);
         var memory = startMemory.Keys.Union(endMemory.Keys)
-            .Select(node => new SoakReport.ProcessMemory(node.Name, node.ProcessId, startMemory.GetValueOrDefault(node), endMemory.GetValueOrDefault(node)))
+            .Select(process => new SoakReport.ProcessMemory(process.Name, process.Pid, startMemory.GetValueOrDefault(process), endMemory.GetValueOrDefault(process)))
             .ToList();
         var result = new SoakReport.RateResult(rate, soak.Minutes, rate / 60.0, Math.Round(loadSeconds, 1), load.Operations,
             load.FiveHundredsSeen, load.Retries, routes, checks, memory, restart, gate, series);
@@ -134,12 +134,17 @@ public sealed partial class BenchRun
         var stopSeconds = stopping.Elapsed.TotalSeconds;
         var restarts = nodes.Count(node => node.Name.Contains("-restart", StringComparison.Ordinal)) + 1;
         var replacement = $"{silo.Name.Split('-')[0]}-restart{restarts}";
-        await StartSiloAsync(replacement);
+        var started = await StartSiloAsync(replacement);
+        var readyMiB = started.ResidentMiB();
         var active = await EnsureSilosAsync(2);
         Say($"SOAK: {silo.Name} exited {stopSeconds:0.0} s after SIGTERM; {replacement} ready {report.StartToReadySeconds[^1]:0.0} s after its start");
         return new SoakReport.SiloRestart(silo.Name, replacement, Math.Round(stoppedAt, 1), Math.Round(stopSeconds, 2),
-            Math.Round(report.StartToReadySeconds[^1], 2), active);
+            Math.Round(report.StartToReadySeconds[^1], 2), Math.Round(readyMiB), active);
     }
+
+    /// <summary>Each running node's resident memory, by name and pid (a restarted silo is a new pid).</summary>
+    private Dictionary<(string Name, int Pid), double?> Resident() =>
+        nodes.ToDictionary(node => (node.Name, node.ProcessId), node => (double?)node.ResidentMiB());
 
     private static bool IsSilo(Node node) => node.Name.StartsWith("silo", StringComparison.Ordinal);
 

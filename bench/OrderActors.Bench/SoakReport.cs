@@ -21,13 +21,14 @@ public sealed class SoakReport
     /// </summary>
     public sealed record RouteFigures(
         string Route, long Due, long Answered, double AnsweredShare, long NotSent, long NoAnswer, long ClientErrors,
-        long ServerErrors, long Retried, double P50Ms, double P95Ms, double P99Ms);
+        long ServerErrors, long Retried, double P50Ms, double P95Ms, double P99Ms, IReadOnlyDictionary<string, long> Statuses);
 
     /// <summary>A process's resident memory when the rate began and when it ended (null: not running then).</summary>
     public sealed record ProcessMemory(string Process, int Pid, double? StartMiB, double? EndMiB);
 
     /// <summary>The silo stopped with SIGTERM mid-run and started again: when, how long each took, the new process's name.</summary>
-    public sealed record SiloRestart(string Silo, string Replacement, double StoppedAtSeconds, double StopSeconds, double ReadySeconds, int ActiveSilosAfter);
+    public sealed record SiloRestart(
+        string Silo, string Replacement, double StoppedAtSeconds, double StopSeconds, double ReadySeconds, double ReplacementReadyMiB, int ActiveSilosAfter);
 
     /// <summary>
     /// What PostgreSQL holds after the rate: the run's orders, checkout keys with more than one stored order (and keys the
@@ -92,7 +93,9 @@ public sealed class SoakReport
             samples.Count(s => s.Attempts > 1),
             Round(PgBench.Percentile(answered, 0.50)),
             Round(PgBench.Percentile(answered, 0.95)),
-            Round(PgBench.Percentile(answered, 0.99)));
+            Round(PgBench.Percentile(answered, 0.99)),
+            samples.GroupBy(s => s.Status switch { -1 => "not sent", 0 => "no answer", _ => s.Status.ToString(CultureInfo.InvariantCulture) })
+                .OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => (long)g.Count()));
     }
 
     /// <summary>Route groups of the chart: reads (product and listing), cart changes, checkout and pay.</summary>
@@ -150,6 +153,12 @@ public sealed class SoakReport
             }
 
             lines.Add("");
+            foreach (var r in rate.Routes.Where(r => r.ClientErrors + r.ServerErrors + r.NotSent + r.NoAnswer > 0 && !r.Route.StartsWith("all", StringComparison.Ordinal)))
+            {
+                lines.Add($"{r.Route} answers: {string.Join(", ", r.Statuses.Select(s => $"{s.Key} × {s.Value}"))}  ");
+            }
+
+            lines.Add("");
             lines.Add("| gate | figure | target | met |");
             lines.Add("|---|---|---|---|");
             lines.Add($"| reads p95 | {gate.ReadP95Ms:0.0} ms | < {ReadP95LimitMs:0} ms | {YesNo(gate.ReadP95Met)} |");
@@ -163,7 +172,7 @@ public sealed class SoakReport
             if (rate.Restart is { } restart)
             {
                 lines.Add($"| silo restart | {restart.Silo} SIGTERM at {restart.StoppedAtSeconds:0} s, exited in {restart.StopSeconds:0.0} s; " +
-                    $"{restart.Replacement} ready {restart.ReadySeconds:0.0} s after its start; {restart.ActiveSilosAfter} silos active | | |");
+                    $"{restart.Replacement} ready {restart.ReadySeconds:0.0} s after its start ({restart.ReplacementReadyMiB:0} MiB); {restart.ActiveSilosAfter} silos active | | |");
             }
 
             foreach (var m in rate.Memory)
@@ -184,7 +193,7 @@ public sealed class SoakReport
     /// <summary>One panel per rate: p50 (solid) and p99 (dashed) by route group; the restart's SIGTERM marked.</summary>
     private void Chart(string path)
     {
-        var multiplot = new Multiplot();
+        var plots = new List<Plot>();
         var colors = new Dictionary<string, Color>
         {
             ["reads"] = Colors.SteelBlue,
@@ -193,7 +202,8 @@ public sealed class SoakReport
         };
         foreach (var rate in Rates)
         {
-            var plot = multiplot.AddPlot();
+            var plot = new Plot();
+            plots.Add(plot);
             foreach (var (group, color) in colors)
             {
                 var points = rate.Series.Where(p => p.Group == group).ToArray();
@@ -220,13 +230,27 @@ public sealed class SoakReport
 
             var limit = plot.Add.HorizontalLine(ReadP95LimitMs, 1, Colors.IndianRed, LinePattern.Dotted);
             limit.LegendText = "reads p95 limit";
-            plot.Axes.SetLimitsY(1, Math.Max(2 * ReadP95LimitMs, rate.Series.Select(p => p.P99Ms).DefaultIfEmpty(0).Max() * 1.1));
+            // Headroom above the highest p99 keeps the legend off the lines.
+            plot.Axes.SetLimitsY(0, Math.Max(2 * ReadP95LimitMs, rate.Series.Select(p => p.P99Ms).DefaultIfEmpty(0).Max() * 1.7));
             plot.Title($"SOAK {rate.RequestsPerMinute:N0}/min: latency by when due ({SeriesSeconds} s slices) — {(rate.Gate.Pass ? "PASS" : "FAIL")}");
             plot.XLabel("seconds into the run");
             plot.YLabel("ms");
             plot.ShowLegend(Alignment.UpperRight);
         }
 
-        multiplot.SavePng(path, 1000, 420 * Math.Max(1, Rates.Count));
+        if (plots.Count == 0)
+        {
+            return;
+        }
+
+        // A new Multiplot holds one empty plot of its own: start it from the first panel instead.
+        var multiplot = new Multiplot();
+        multiplot.Reset(plots[0]);
+        foreach (var plot in plots.Skip(1))
+        {
+            multiplot.AddPlot(plot);
+        }
+
+        multiplot.SavePng(path, 1000, 450 * plots.Count);
     }
 }
