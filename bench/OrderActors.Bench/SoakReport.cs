@@ -152,10 +152,11 @@ public sealed class SoakReport
                     $"{r.ServerErrors} | {r.Retried} | {r.P50Ms:0.0} | {r.P95Ms:0.0} | {r.P99Ms:0.0} |");
             }
 
-            lines.Add("");
-            foreach (var r in rate.Routes.Where(r => r.ClientErrors + r.ServerErrors + r.NotSent + r.NoAnswer > 0 && !r.Route.StartsWith("all", StringComparison.Ordinal)))
+            var unusual = rate.Routes.Where(r => r.ClientErrors + r.ServerErrors + r.NotSent + r.NoAnswer > 0 && !r.Route.StartsWith("all", StringComparison.Ordinal)).ToList();
+            if (unusual.Count > 0)
             {
-                lines.Add($"{r.Route} answers: {string.Join(", ", r.Statuses.Select(s => $"{s.Key} × {s.Value}"))}  ");
+                lines.Add("");
+                lines.AddRange(unusual.Select(r => $"{r.Route} answers: {string.Join(", ", r.Statuses.Select(s => $"{s.Key} × {s.Value}"))}  "));
             }
 
             lines.Add("");
@@ -216,9 +217,11 @@ public sealed class SoakReport
                 var p50 = plot.Add.Scatter(x, points.Select(p => p.P50Ms).ToArray(), color);
                 p50.LegendText = $"{group} p50";
                 p50.MarkerSize = 0;
+                p50.LineWidth = 2;
                 var p99 = plot.Add.Scatter(x, points.Select(p => p.P99Ms).ToArray(), color);
                 p99.LegendText = $"{group} p99";
                 p99.MarkerSize = 0;
+                p99.LineWidth = 2;
                 p99.LinePattern = LinePattern.Dashed;
             }
 
@@ -226,6 +229,8 @@ public sealed class SoakReport
             {
                 var line = plot.Add.VerticalLine(restart.StoppedAtSeconds, 1, Colors.Black, LinePattern.Dotted);
                 line.LegendText = $"{restart.Silo} SIGTERM";
+                var ready = plot.Add.VerticalLine(restart.StoppedAtSeconds + restart.StopSeconds + restart.ReadySeconds, 1, Colors.Gray, LinePattern.Dotted);
+                ready.LegendText = $"{restart.Replacement} ready";
             }
 
             var limit = plot.Add.HorizontalLine(ReadP95LimitMs, 1, Colors.IndianRed, LinePattern.Dotted);
