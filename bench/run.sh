@@ -6,6 +6,10 @@
 # consecutive windows' throughputs differ by less than BENCH_STABLE_PERCENT % (default 5), for at most BENCH_WARMUP_CAP
 # seconds (default 60; BENCH_WARMUP=0: no warm-up), then measured for BENCH_SECONDS (default 10). BENCH_SCENARIOS picks
 # scenarios, e.g. BENCH_SCENARIOS=R1,R3 (default all: R1,R2,R3,R4,R5,FRESH).
+# SOAK, the Black-Friday gate, runs only when named (BENCH_SCENARIOS=SOAK): an open-model load at each rate of
+# BENCH_SOAK_RPM (default 50000,100000 a minute) for BENCH_SOAK_MINUTES (default 10) on two silos, one restarted
+# mid-run, after BENCH_SOAK_WARMUP seconds (default 30) unmeasured; at most BENCH_SOAK_IN_FLIGHT (default 2000) in
+# flight. It writes soak.json and soak.png (docs/benchmarks.md, "SOAK"); run alone, it leaves results.json alone.
 # PostgreSQL and Redis: ConnectionStrings__Postgres / ConnectionStrings__Redis when both are set, otherwise local
 # ones started with scripts/infra.sh. The bench uses its own database (BENCH_DATABASE, default orderactors_bench).
 set -euo pipefail

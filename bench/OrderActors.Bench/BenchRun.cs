@@ -99,8 +99,18 @@ public sealed partial class BenchRun(BenchSettings settings) : IAsyncDisposable
             await FreshProcessAsync();
         }
 
+        if (settings.Runs("SOAK"))
+        {
+            await SoakAsync(gateway);
+        }
+
         report.End();
-        await report.WriteAsync(settings.OutputDirectory);
+        // SOAK alone writes only soak.json and soak.png: an empty results.json would replace the ratios of the last full run.
+        if (settings.Scenarios.Any(scenario => scenario != "SOAK"))
+        {
+            await report.WriteAsync(settings.OutputDirectory);
+        }
+
         return 0;
     }
 

@@ -18,13 +18,16 @@ public sealed record BenchSettings(
     string OutputDirectory)
 {
     /// <summary>Every scenario, in the order a run takes them.</summary>
-    public static readonly IReadOnlyList<string> AllScenarios = ["R1", "R3", "R2", "R4", "R5", "FRESH"];
+    public static readonly IReadOnlyList<string> AllScenarios = ["R1", "R3", "R2", "R4", "R5", "FRESH", "SOAK"];
+
+    /// <summary>A run without BENCH_SCENARIOS: all but SOAK, which takes 20 minutes and more and runs only when named.</summary>
+    public static readonly IReadOnlyList<string> DefaultScenarios = [.. AllScenarios.Where(scenario => scenario != "SOAK")];
 
     /// <summary>
     /// Environment: ConnectionStrings__Postgres and ConnectionStrings__Redis (required), BENCH_DATABASE
     /// (default orderactors_bench, created when missing), BENCH_SECONDS (10), BENCH_WARMUP (1: each side of each ratio
     /// first runs its load until steady, see <see cref="OrderActors.Bench.WarmUp"/>; 0: no warm-up), BENCH_WINDOW (5 s),
-    /// BENCH_STABLE_PERCENT (5) and BENCH_WARMUP_CAP (60 s), the steady rule, BENCH_SCENARIOS (comma list, default all), BENCH_CONCURRENCY (32),
+    /// BENCH_STABLE_PERCENT (5) and BENCH_WARMUP_CAP (60 s), the steady rule, BENCH_SCENARIOS (comma list, default all but SOAK; SOAK's own settings: <see cref="SoakSettings"/>), BENCH_CONCURRENCY (32),
     /// BENCH_CARTS (100000), BENCH_TOKEN (sent as a bearer token on every HTTP request), BENCH_OUTPUT
     /// (default docs/benchmarks). Arguments: <c>--gateway-env KEY=VALUE</c>, repeatable, set only on the gateway.
     /// </summary>
@@ -75,7 +78,7 @@ public sealed record BenchSettings(
     {
         if (Optional("BENCH_SCENARIOS") is not { } list)
         {
-            return [.. AllScenarios];
+            return [.. DefaultScenarios];
         }
 
         var chosen = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

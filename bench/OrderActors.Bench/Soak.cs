@@ -1,0 +1,310 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Npgsql;
+
+namespace OrderActors.Bench;
+
+/// <summary>
+/// What SOAK runs, from the environment: BENCH_SOAK_RPM (comma list of operations per minute, default 50000,100000),
+/// BENCH_SOAK_MINUTES per rate (default 10, fractions allowed), BENCH_SOAK_IN_FLIGHT (the bound on operations in
+/// flight, default 2000) and BENCH_SOAK_WARMUP (seconds of the same load, unmeasured, before the first rate; default 30).
+/// </summary>
+public sealed record SoakSettings(IReadOnlyList<int> RequestsPerMinute, double Minutes, int MaxInFlight, int WarmUpSeconds)
+{
+    public static SoakSettings FromEnvironment()
+    {
+        var rates = (Environment.GetEnvironmentVariable("BENCH_SOAK_RPM") is { Length: > 0 } list ? list : "50000,100000")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(rate => int.TryParse(rate, out var n) && n > 0 ? n : throw new ArgumentException($"BENCH_SOAK_RPM: '{rate}' is not a whole number above 0."))
+            .ToArray();
+        return new SoakSettings(rates, Positive("BENCH_SOAK_MINUTES", 10), (int)Positive("BENCH_SOAK_IN_FLIGHT", 2000), (int)Positive("BENCH_SOAK_WARMUP", 30, zero: true));
+    }
+
+    private static double Positive(string name, double fallback, bool zero = false) =>
+        Environment.GetEnvironmentVariable(name) is not { Length: > 0 } value ? fallback
+        : double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && (number > 0 || (zero && number == 0)) ? number
+        : throw new ArgumentException($"{name}='{value}': expected a number above 0{(zero ? " (or 0)" : "")}.");
+}
+
+public sealed partial class BenchRun
+{
+    private const int SoakCatalog = 1000;
+    private const int SoakDeals = 20;
+    private const int SoakCustomers = 20_000;
+    private static readonly string[] SoakWords = ["red", "blue", "green", "black", "wool", "steel", "oak", "linen"];
+
+    /// <summary>
+    /// SOAK, the seed's Black-Friday gate: at each rate of BENCH_SOAK_RPM, the open-model mix of <see cref="SoakLoad"/>
+    /// for BENCH_SOAK_MINUTES on two silos, the longest-running one stopped with SIGTERM halfway through and started
+    /// again at once; then what PostgreSQL holds is checked for duplicate orders and oversold units. Writes soak.json
+    /// and soak.png beside the other figures.
+    /// </summary>
+    private async Task SoakAsync(Node gateway)
+    {
+        var soak = SoakSettings.FromEnvironment();
+        var soakReport = new SoakReport
+        {
+            RunId = id,
+            Started = DateTimeOffset.UtcNow,
+            Machine =
+            {
+                ["cores"] = Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture),
+                ["loadAverageAtStart"] = File.ReadAllText("/proc/loadavg").Trim(),
+            },
+            Settings =
+            {
+                ["requestsPerMinute"] = soak.RequestsPerMinute,
+                ["minutes"] = soak.Minutes,
+                ["maxInFlight"] = soak.MaxInFlight,
+                ["warmUpSeconds"] = soak.WarmUpSeconds,
+                ["mix"] = "55 % product GET, 15 % listing GET, 20 % cart line PUT, 10 % checkout + pay",
+                ["catalogProducts"] = SoakCatalog,
+                ["dealsPerRate"] = SoakDeals,
+                ["customersPerRate"] = SoakCustomers,
+                ["bearerToken"] = settings.Token is not null,
+                ["gatewayEnvironment"] = settings.GatewayEnvironment,
+            },
+        };
+
+        await EnsureSilosAsync(2);
+        var catalog = Enumerable.Range(0, SoakCatalog).Select(i => $"SOAK-P{i}").ToArray();
+        await CreateSoakProductsAsync(catalog.Select((sku, i) => (sku, LargeStock, $"{SoakWords[i % SoakWords.Length]} {SoakWords[i / SoakWords.Length % SoakWords.Length]}")));
+        Say($"SOAK: {catalog.Length} catalog products; {string.Join(", ", soak.RequestsPerMinute)} operations/min, {soak.Minutes} min each, " +
+            $"at most {soak.MaxInFlight} in flight, {soak.WarmUpSeconds} s warm-up");
+
+        using var soakHttp = SoakHttpClient(gateway.Address, soak.MaxInFlight);
+        if (soak.WarmUpSeconds > 0)
+        {
+            var plan = await SoakPlanAsync("soakw", catalog, soak.RequestsPerMinute[0], soak.WarmUpSeconds / 60.0);
+            await new SoakLoad(soakHttp, plan, soak.MaxInFlight).RunAsync(soak.RequestsPerMinute[0], TimeSpan.FromSeconds(soak.WarmUpSeconds));
+            Say("SOAK: warm-up done");
+        }
+
+        foreach (var rate in soak.RequestsPerMinute)
+        {
+            soakReport.Rates.Add(await SoakRateAsync(soakHttp, catalog, rate, soak));
+        }
+
+        soakReport.Finished = DateTimeOffset.UtcNow;
+        soakReport.Machine["loadAverageAtEnd"] = File.ReadAllText("/proc/loadavg").Trim();
+        await soakReport.WriteAsync(settings.OutputDirectory);
+    }
+
+    private async Task<SoakReport.RateResult> SoakRateAsync(HttpClient soakHttp, string[] catalog, int rate, SoakSettings soak)
+    {
+        var duration = TimeSpan.FromMinutes(soak.Minutes);
+        var plan = await SoakPlanAsync($"soak{rate}", catalog, rate, soak.Minutes);
+        var startMemory = Resident();
+        Say($"SOAK {rate}/min: {SoakLoad.LongestOperation.TotalSeconds:0} s at most after {duration.TotalSeconds:0} s of load; " +
+            $"{nodes.Count(IsSilo)} silos, the longest-running restarted at {duration.TotalSeconds / 2:0} s");
+
+        var load = new SoakLoad(soakHttp, plan, soak.MaxInFlight);
+        var running = load.RunAsync(rate, duration);
+        await Task.WhenAny(running, Task.Delay(duration / 2));
+        var restart = running.IsCompleted ? null : await RestartSiloAsync(load);
+        await running;
+        var loadSeconds = load.Now;
+        var endMemory = Resident();
+
+        var checks = await SoakChecksAsync(plan, load);
+        var (routes, gate, series) = SoakReport.Summarize(load.Samples, checks);
+        var memory = startMemory.Keys.Union(endMemory.Keys)
+            .Select(process => new SoakReport.ProcessMemory(process.Name, process.Pid, startMemory.GetValueOrDefault(process), endMemory.GetValueOrDefault(process)))
+            .ToList();
+        var result = new SoakReport.RateResult(rate, soak.Minutes, rate / 60.0, Math.Round(loadSeconds, 1), load.Operations,
+            load.FiveHundredsSeen, load.Retries, routes, checks, memory, restart, gate, series);
+        Say($"SOAK {rate}/min: {(gate.Pass ? "PASS" : "FAIL")} — reads p95 {gate.ReadP95Ms:0.0} ms, answered without 5xx " +
+            $"{gate.AnsweredWithout5xxShare * 100:0.0000} %, duplicates {checks.DuplicateOrders} stored / {checks.ClientDuplicates} seen, oversold {checks.Oversold}");
+        return result;
+    }
+
+    /// <summary>SIGTERM to the silo that has run longest, as an operator's rolling restart; then the same silo again.</summary>
+    private async Task<SoakReport.SiloRestart> RestartSiloAsync(SoakLoad load)
+    {
+        var silo = nodes.First(IsSilo);
+        var stoppedAt = load.Now;
+        Say($"SOAK: stopping {silo.Name} (pid {silo.ProcessId}) with SIGTERM at {stoppedAt:0} s");
+        var stopping = Stopwatch.StartNew();
+        await silo.DisposeAsync();
+        nodes.Remove(silo);
+        var stopSeconds = stopping.Elapsed.TotalSeconds;
+        var restarts = nodes.Count(node => node.Name.Contains("-restart", StringComparison.Ordinal)) + 1;
+        var replacement = $"{silo.Name.Split('-')[0]}-restart{restarts}";
+        var started = await StartSiloAsync(replacement);
+        var readyMiB = started.ResidentMiB();
+        var active = await EnsureSilosAsync(2);
+        Say($"SOAK: {silo.Name} exited {stopSeconds:0.0} s after SIGTERM; {replacement} ready {report.StartToReadySeconds[^1]:0.0} s after its start");
+        return new SoakReport.SiloRestart(silo.Name, replacement, Math.Round(stoppedAt, 1), Math.Round(stopSeconds, 2),
+            Math.Round(report.StartToReadySeconds[^1], 2), Math.Round(readyMiB), active);
+    }
+
+    /// <summary>Each running node's resident memory, by name and pid (a restarted silo is a new pid).</summary>
+    private Dictionary<(string Name, int Pid), double?> Resident() =>
+        nodes.ToDictionary(node => (node.Name, node.ProcessId), node => (double?)node.ResidentMiB());
+
+    private static bool IsSilo(Node node) => node.Name.StartsWith("silo", StringComparison.Ordinal);
+
+    /// <summary>Starts silos until <paramref name="count"/> run, then waits until the cluster reports them active.</summary>
+    private async Task<int> EnsureSilosAsync(int count)
+    {
+        while (nodes.Count(IsSilo) < count)
+        {
+            await StartSiloAsync($"silo{nodes.Count(IsSilo) + 1}");
+        }
+
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var active = (await http!.GetFromJsonAsync<JsonNode>("/api/admin/cluster"))!["activeSilos"]!.GetValue<int>();
+            if (active >= count)
+            {
+                return active;
+            }
+
+            if (deadline.Elapsed > StartTimeout)
+            {
+                throw new TimeoutException($"{count} silos were not active within {StartTimeout.TotalSeconds:0} s ({active} were).");
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>
+    /// A rate's deal products: stock for about half the units its checkouts are expected to ask for (10 % of the
+    /// operations, about 0.9 deal units each), so the deals sell out mid-run and checkouts compete for the last units.
+    /// </summary>
+    private async Task<SoakPlan> SoakPlanAsync(string prefix, string[] catalog, int rate, double minutes)
+    {
+        var checkouts = rate * minutes * 0.10;
+        var stock = (int)Math.Max(10, Math.Ceiling(checkouts * 0.9 * 0.5 / SoakDeals));
+        var deals = Enumerable.Range(0, SoakDeals).Select(i => $"{prefix.ToUpperInvariant()}-D{i}").ToArray();
+        await CreateSoakProductsAsync(deals.Select(sku => (sku, stock, "deal")));
+        return new SoakPlan(prefix, catalog, deals, SoakCustomers, SoakWords);
+    }
+
+    /// <summary>
+    /// Creates products through the HTTP API, as an admin would (an existing SKU is fine): the bench's own Orleans client
+    /// learns of silos only once a minute, so after a restart its list can hold none that is still running.
+    /// </summary>
+    private async Task CreateSoakProductsAsync(IEnumerable<(string Sku, int Stock, string Words)> products)
+    {
+        await Parallel.ForEachAsync(products, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (product, cancel) =>
+        {
+            using var created = await http!.PostAsJsonAsync("/api/products", new
+            {
+                sku = product.Sku,
+                name = $"Soak {product.Words}",
+                description = $"A {product.Words} product of the soak",
+                price = 19.90m,
+                currency = "USD",
+                stock = product.Stock,
+            }, cancel);
+            if (!created.IsSuccessStatusCode && created.StatusCode != System.Net.HttpStatusCode.Conflict)
+            {
+                throw new InvalidOperationException($"Creating {product.Sku}: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync(cancel)}");
+            }
+        });
+    }
+
+    private static HttpClient SoakHttpClient(Uri gateway, int maxInFlight)
+    {
+        var handler = new SocketsHttpHandler { MaxConnectionsPerServer = maxInFlight, PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30) };
+        var client = new HttpClient(handler) { BaseAddress = gateway, Timeout = Timeout.InfiniteTimeSpan };
+        if (Environment.GetEnvironmentVariable("BENCH_TOKEN") is { Length: > 0 } token)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return client;
+    }
+
+    /// <summary>
+    /// After the load, from PostgreSQL: every stored order of the rate's customers grouped by its checkout key (more
+    /// than one order for a key is a duplicate), and for each product the rate touched, units beyond its stock — held by
+    /// the product's counters (reserved above on hand, sold above what it ever had) or by the stored orders that hold or
+    /// took stock (awaiting payment, paid, shipped, delivered) — whichever is larger.
+    /// </summary>
+    private async Task<SoakReport.StoredChecks> SoakChecksAsync(SoakPlan plan, SoakLoad load)
+    {
+        // Orders whose answers were lost still finish their turn; give them a moment to be durable.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await connection.OpenAsync();
+
+        var ordersByKey = new Dictionary<string, int>(StringComparer.Ordinal);
+        var heldBySku = new Dictionary<string, long>(StringComparer.Ordinal);
+        long stored = 0;
+        long paidOrders = 0;
+        await using (var orders = new NpgsqlCommand(
+            "SELECT PayloadBinary FROM OrleansStorage WHERE ServiceId = @service AND GrainTypeString = 'order' AND PayloadBinary IS NOT NULL", connection))
+        {
+            orders.Parameters.AddWithValue("service", id);
+            await using var reader = await orders.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                using var order = JsonDocument.Parse((byte[])reader[0]);
+                var root = order.RootElement;
+                if (!root.GetProperty("customerId").GetString()!.StartsWith(plan.Prefix + "-", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                var status = root.GetProperty("status").GetString();
+                if (status is "None" or "Placing")
+                {
+                    continue;
+                }
+
+                stored++;
+                var key = root.GetProperty("checkoutKey").GetString()!;
+                ordersByKey[key] = ordersByKey.GetValueOrDefault(key) + 1;
+                if (status is "Paid" or "Shipped" or "Delivered")
+                {
+                    paidOrders++;
+                }
+
+                if (status is "PendingPayment" or "Paid" or "Shipped" or "Delivered")
+                {
+                    foreach (var line in root.GetProperty("lines").EnumerateArray())
+                    {
+                        var sku = line.GetProperty("sku").GetString()!;
+                        heldBySku[sku] = heldBySku.GetValueOrDefault(sku) + line.GetProperty("quantity").GetInt64();
+                    }
+                }
+            }
+        }
+
+        long oversold = 0;
+        var oversoldProducts = new List<string>();
+        var soldOut = 0;
+        foreach (var sku in heldBySku.Keys.Union(plan.DealSkus))
+        {
+            var product = await database.StoredStateAsync(id, "product", sku);
+            var onHand = product.GetProperty("onHand").GetInt64();
+            var reserved = product.GetProperty("reserved").GetInt64();
+            var sold = product.GetProperty("sold").GetInt64();
+            var everHad = product.GetProperty("initialStock").GetInt64() + product.GetProperty("adjusted").GetInt64() + product.GetProperty("returned").GetInt64();
+            var counters = Math.Max(0, reserved - onHand) + Math.Max(0, sold - everHad);
+            var byOrders = Math.Max(0, heldBySku.GetValueOrDefault(sku) - everHad);
+            var beyond = Math.Max(counters, byOrders);
+            if (beyond > 0)
+            {
+                oversold += beyond;
+                oversoldProducts.Add($"{sku}: {beyond}");
+            }
+
+            if (plan.DealSkus.Contains(sku) && onHand - reserved <= 0)
+            {
+                soldOut++;
+            }
+        }
+
+        var duplicates = ordersByKey.Values.Sum(count => count - 1L);
+        return new SoakReport.StoredChecks(stored, paidOrders, load.Paid, load.CheckoutKeysSent, duplicates, load.ClientDuplicates,
+            oversold, oversoldProducts, soldOut, plan.DealSkus.Count);
+    }
+}

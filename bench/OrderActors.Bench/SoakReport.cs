@@ -1,0 +1,261 @@
+using System.Globalization;
+using System.Text.Json;
+using ScottPlot;
+
+namespace OrderActors.Bench;
+
+/// <summary>
+/// SOAK's figures: per rate, each route's latency and answers, what the database holds after the load (duplicate
+/// orders, oversold units), each process's memory, the silo restart and the gate; printed as a table, written as
+/// soak.json and drawn as soak.png (p50 and p99 per <see cref="SeriesSeconds"/> s by route group, one panel per rate).
+/// </summary>
+public sealed class SoakReport
+{
+    public const int SeriesSeconds = 5;
+    public const double ReadP95LimitMs = 150;
+    public const double AnsweredShareTarget = 0.9999;
+
+    /// <summary>
+    /// One route at one rate: operations due, answered (a status below 500, after retries), never sent (in-flight bound
+    /// full), without an answer (transport error or timeout), 4xx and 5xx final answers, and the answered ones' latency.
+    /// </summary>
+    public sealed record RouteFigures(
+        string Route, long Due, long Answered, double AnsweredShare, long NotSent, long NoAnswer, long ClientErrors,
+        long ServerErrors, long Retried, double P50Ms, double P95Ms, double P99Ms, IReadOnlyDictionary<string, long> Statuses);
+
+    /// <summary>A process's resident memory when the rate began and when it ended (null: not running then).</summary>
+    public sealed record ProcessMemory(string Process, int Pid, double? StartMiB, double? EndMiB);
+
+    /// <summary>The silo stopped with SIGTERM mid-run and started again: when, how long each took, the new process's name.</summary>
+    public sealed record SiloRestart(
+        string Silo, string Replacement, double StoppedAtSeconds, double StopSeconds, double ReadySeconds, double ReplacementReadyMiB, int ActiveSilosAfter);
+
+    /// <summary>
+    /// What PostgreSQL holds after the rate: the run's orders, checkout keys with more than one stored order (and keys the
+    /// client saw answered with two order ids), and units held by orders or sold beyond a product's stock.
+    /// </summary>
+    public sealed record StoredChecks(
+        long StoredOrders, long PaidOrders, long ClientPaid, long CheckoutKeysSent, long DuplicateOrders, long ClientDuplicates,
+        long Oversold, IReadOnlyList<string> OversoldProducts, int DealsSoldOut, int Deals);
+
+    /// <summary>Latency of one route group over one slice of the run (by when the operations were due).</summary>
+    public sealed record SeriesPoint(string Group, double AtSeconds, long Count, double P50Ms, double P99Ms);
+
+    public sealed record Gate(double ReadP95Ms, bool ReadP95Met, double AnsweredWithout5xxShare, bool AnsweredMet, bool NoDuplicates, bool NotOversold)
+    {
+        public bool Pass => ReadP95Met && AnsweredMet && NoDuplicates && NotOversold;
+    }
+
+    public sealed record RateResult(
+        int RequestsPerMinute, double Minutes, double DuePerSecond, double LoadSeconds, long Operations, long FiveHundredsSeen, long Retries,
+        IReadOnlyList<RouteFigures> Routes, StoredChecks Checks, IReadOnlyList<ProcessMemory> Memory, SiloRestart? Restart, Gate Gate,
+        IReadOnlyList<SeriesPoint> Series);
+
+    public string RunId { get; init; } = "";
+
+    public DateTimeOffset Started { get; init; }
+
+    public DateTimeOffset Finished { get; set; }
+
+    public Dictionary<string, string> Machine { get; init; } = [];
+
+    public Dictionary<string, object> Settings { get; init; } = [];
+
+    public List<RateResult> Rates { get; } = [];
+
+    /// <summary>The figures of one rate's load, from its samples.</summary>
+    public static (IReadOnlyList<RouteFigures> Routes, Gate Gate, IReadOnlyList<SeriesPoint> Series) Summarize(
+        IReadOnlyCollection<SoakSample> samples, StoredChecks checks)
+    {
+        var routes = Enum.GetValues<SoakRoute>().Select(route => Figures(route.ToString(), samples.Where(s => s.Route == route).ToArray())).ToList();
+        var reads = samples.Where(s => s.Route is SoakRoute.ProductGet or SoakRoute.ListingGet).ToArray();
+        routes.Add(Figures("all reads", reads));
+        routes.Add(Figures("all", [.. samples]));
+        var all = routes[^1];
+        var readP95 = routes[^2].P95Ms;
+        var gate = new Gate(readP95, readP95 < ReadP95LimitMs, all.AnsweredShare, all.AnsweredShare >= AnsweredShareTarget,
+            checks.DuplicateOrders == 0 && checks.ClientDuplicates == 0, checks.Oversold == 0);
+        return (routes, gate, Series(samples));
+    }
+
+    private static RouteFigures Figures(string route, SoakSample[] samples)
+    {
+        var answered = samples.Where(s => s.Answered).Select(s => (double)s.Milliseconds).Order().ToArray();
+        return new RouteFigures(
+            route,
+            samples.Length,
+            answered.Length,
+            samples.Length == 0 ? 1 : answered.Length / (double)samples.Length,
+            samples.Count(s => s.Status == -1),
+            samples.Count(s => s.Status == 0),
+            samples.Count(s => s.Status is >= 400 and < 500),
+            samples.Count(s => s.Status >= 500),
+            samples.Count(s => s.Attempts > 1),
+            Round(PgBench.Percentile(answered, 0.50)),
+            Round(PgBench.Percentile(answered, 0.95)),
+            Round(PgBench.Percentile(answered, 0.99)),
+            samples.GroupBy(s => s.Status switch { -1 => "not sent", 0 => "no answer", _ => s.Status.ToString(CultureInfo.InvariantCulture) })
+                .OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => (long)g.Count()));
+    }
+
+    /// <summary>Route groups of the chart: reads (product and listing), cart changes, checkout and pay.</summary>
+    private static string Group(SoakRoute route) => route switch
+    {
+        SoakRoute.ProductGet or SoakRoute.ListingGet => "reads",
+        SoakRoute.CartPut => "cart",
+        _ => "checkout + pay",
+    };
+
+    private static List<SeriesPoint> Series(IReadOnlyCollection<SoakSample> samples) =>
+        [.. samples.Where(s => s.Answered)
+            .GroupBy(s => (Group: Group(s.Route), Slice: (int)(s.DueSeconds / SeriesSeconds)))
+            .OrderBy(g => g.Key.Group, StringComparer.Ordinal).ThenBy(g => g.Key.Slice)
+            .Select(g =>
+            {
+                var sorted = g.Select(s => (double)s.Milliseconds).Order().ToArray();
+                return new SeriesPoint(g.Key.Group, g.Key.Slice * SeriesSeconds, sorted.Length,
+                    Round(PgBench.Percentile(sorted, 0.5)), Round(PgBench.Percentile(sorted, 0.99)));
+            })];
+
+    private static double Round(double value) => double.IsNaN(value) ? value : Math.Round(value, 1);
+
+    public async Task WriteAsync(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        Console.WriteLine();
+        Console.WriteLine(Table());
+        var json = JsonSerializer.Serialize(this, new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            WriteIndented = true,
+            NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        });
+        await File.WriteAllTextAsync(Path.Combine(directory, "soak.json"), json + "\n");
+        Chart(Path.Combine(directory, "soak.png"));
+        Console.WriteLine($"bench: wrote {Path.Combine(directory, "soak.json")} and soak.png");
+    }
+
+    /// <summary>The figures as Markdown tables, ready to paste into docs/benchmarks.md.</summary>
+    public string Table()
+    {
+        var lines = new List<string>();
+        foreach (var rate in Rates)
+        {
+            var gate = rate.Gate;
+            lines.Add($"SOAK {rate.RequestsPerMinute:N0} requests/min ({rate.DuePerSecond:0.#}/s) for {rate.Minutes.ToString(CultureInfo.InvariantCulture)} min: " +
+                $"**{(gate.Pass ? "PASS" : "FAIL")}**");
+            lines.Add("");
+            lines.Add("| route | due | answered | share | not sent | no answer | 4xx | 5xx | retried | p50 ms | p95 ms | p99 ms |");
+            lines.Add("|---|---|---|---|---|---|---|---|---|---|---|---|");
+            foreach (var r in rate.Routes)
+            {
+                lines.Add($"| {r.Route} | {r.Due} | {r.Answered} | {r.AnsweredShare * 100:0.000} % | {r.NotSent} | {r.NoAnswer} | {r.ClientErrors} | " +
+                    $"{r.ServerErrors} | {r.Retried} | {r.P50Ms:0.0} | {r.P95Ms:0.0} | {r.P99Ms:0.0} |");
+            }
+
+            var unusual = rate.Routes.Where(r => r.ClientErrors + r.ServerErrors + r.NotSent + r.NoAnswer > 0 && !r.Route.StartsWith("all", StringComparison.Ordinal)).ToList();
+            if (unusual.Count > 0)
+            {
+                lines.Add("");
+                lines.AddRange(unusual.Select(r => $"{r.Route} answers: {string.Join(", ", r.Statuses.Select(s => $"{s.Key} × {s.Value}"))}  "));
+            }
+
+            lines.Add("");
+            lines.Add("| gate | figure | target | met |");
+            lines.Add("|---|---|---|---|");
+            lines.Add($"| reads p95 | {gate.ReadP95Ms:0.0} ms | < {ReadP95LimitMs:0} ms | {YesNo(gate.ReadP95Met)} |");
+            lines.Add($"| answered without 5xx | {gate.AnsweredWithout5xxShare * 100:0.0000} % ({rate.FiveHundredsSeen} 5xx seen, retries included) | " +
+                $"≥ {AnsweredShareTarget * 100:0.00} % | {YesNo(gate.AnsweredMet)} |");
+            var checks = rate.Checks;
+            lines.Add($"| duplicate orders | {checks.DuplicateOrders} stored, {checks.ClientDuplicates} seen by the client " +
+                $"({checks.StoredOrders} orders stored for {checks.CheckoutKeysSent} checkout keys) | 0 | {YesNo(gate.NoDuplicates)} |");
+            lines.Add($"| oversold units | {checks.Oversold}{(checks.OversoldProducts.Count > 0 ? " (" + string.Join(", ", checks.OversoldProducts) + ")" : "")}; " +
+                $"{checks.DealsSoldOut} of {checks.Deals} deals sold out, {checks.PaidOrders} orders paid ({checks.ClientPaid} pay answers 200) | 0 | {YesNo(gate.NotOversold)} |");
+            if (rate.Restart is { } restart)
+            {
+                lines.Add($"| silo restart | {restart.Silo} SIGTERM at {restart.StoppedAtSeconds:0} s, exited in {restart.StopSeconds:0.0} s; " +
+                    $"{restart.Replacement} ready {restart.ReadySeconds:0.0} s after its start ({restart.ReplacementReadyMiB:0} MiB); {restart.ActiveSilosAfter} silos active | | |");
+            }
+
+            foreach (var m in rate.Memory)
+            {
+                lines.Add($"| memory {m.Process} (pid {m.Pid}) | {MiB(m.StartMiB)} at start → {MiB(m.EndMiB)} at end | | |");
+            }
+
+            lines.Add("");
+        }
+
+        return string.Join('\n', lines);
+    }
+
+    private static string YesNo(bool met) => met ? "yes" : "no";
+
+    private static string MiB(double? value) => value is { } v ? $"{v:0} MiB" : "—";
+
+    /// <summary>One panel per rate: p50 (solid) and p99 (dashed) by route group; the restart's SIGTERM marked.</summary>
+    private void Chart(string path)
+    {
+        var plots = new List<Plot>();
+        var colors = new Dictionary<string, Color>
+        {
+            ["reads"] = Colors.SteelBlue,
+            ["cart"] = Colors.DarkOrange,
+            ["checkout + pay"] = Colors.SeaGreen,
+        };
+        foreach (var rate in Rates)
+        {
+            var plot = new Plot();
+            plots.Add(plot);
+            foreach (var (group, color) in colors)
+            {
+                var points = rate.Series.Where(p => p.Group == group).ToArray();
+                if (points.Length == 0)
+                {
+                    continue;
+                }
+
+                var x = points.Select(p => p.AtSeconds + SeriesSeconds / 2.0).ToArray();
+                var p50 = plot.Add.Scatter(x, points.Select(p => p.P50Ms).ToArray(), color);
+                p50.LegendText = $"{group} p50";
+                p50.MarkerSize = 0;
+                p50.LineWidth = 2;
+                var p99 = plot.Add.Scatter(x, points.Select(p => p.P99Ms).ToArray(), color);
+                p99.LegendText = $"{group} p99";
+                p99.MarkerSize = 0;
+                p99.LineWidth = 2;
+                p99.LinePattern = LinePattern.Dashed;
+            }
+
+            if (rate.Restart is { } restart)
+            {
+                var line = plot.Add.VerticalLine(restart.StoppedAtSeconds, 1, Colors.Black, LinePattern.Dotted);
+                line.LegendText = $"{restart.Silo} SIGTERM";
+                var ready = plot.Add.VerticalLine(restart.StoppedAtSeconds + restart.StopSeconds + restart.ReadySeconds, 1, Colors.Gray, LinePattern.Dotted);
+                ready.LegendText = $"{restart.Replacement} ready";
+            }
+
+            var limit = plot.Add.HorizontalLine(ReadP95LimitMs, 1, Colors.IndianRed, LinePattern.Dotted);
+            limit.LegendText = "reads p95 limit";
+            // Headroom above the highest p99 keeps the legend off the lines.
+            plot.Axes.SetLimitsY(0, Math.Max(2 * ReadP95LimitMs, rate.Series.Select(p => p.P99Ms).DefaultIfEmpty(0).Max() * 1.7));
+            plot.Title($"SOAK {rate.RequestsPerMinute:N0}/min: latency by when due ({SeriesSeconds} s slices) — {(rate.Gate.Pass ? "PASS" : "FAIL")}");
+            plot.XLabel("seconds into the run");
+            plot.YLabel("ms");
+            plot.ShowLegend(Alignment.UpperRight);
+        }
+
+        if (plots.Count == 0)
+        {
+            return;
+        }
+
+        // A new Multiplot holds one empty plot of its own: start it from the first panel instead.
+        var multiplot = new Multiplot();
+        multiplot.Reset(plots[0]);
+        foreach (var plot in plots.Skip(1))
+        {
+            multiplot.AddPlot(plot);
+        }
+
+        multiplot.SavePng(path, 1000, 450 * plots.Count);
+    }
+}
