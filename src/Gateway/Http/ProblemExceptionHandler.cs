@@ -23,6 +23,11 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             logger.LogWarning(exception, "Cluster unavailable for {Method} {Path}", context.Request.Method, context.Request.Path);
             context.Response.Headers.RetryAfter = "1";
         }
+        else if (status == StatusCodes.Status500InternalServerError)
+        {
+            // A bug: the one place it is logged with its exception (ASP.NET Core does not log what a handler handled).
+            logger.LogError(exception, "Unexpected failure of {Method} {Path}", context.Request.Method, context.Request.Path);
+        }
 
         context.Response.StatusCode = status;
         return await problems.TryWriteAsync(new()

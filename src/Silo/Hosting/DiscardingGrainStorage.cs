@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Text.Json;
+using OrderActors.Grains;
 using OrderActors.Grains.Abstractions;
 using Orleans.Storage;
 
@@ -8,6 +10,14 @@ namespace OrderActors.Silo.Hosting;
 /// Wraps a grain storage provider with <see cref="DiscardOnFailure"/>'s rule: a failed write or clear deactivates the
 /// activation that made it and poisons its state, so no later write from that activation stores what it holds.
 /// </summary>
+/// <remarks>
+/// A write stores the state as it was when the grain asked for it. The ADO.NET provider serializes the state only once
+/// it has a connection — after an await, on a thread-pool thread, whenever the pool has none idle (under load) — while
+/// a reentrant grain (<see cref="OrderActors.Grains.GroupCommit"/>) goes on changing the same objects in its next
+/// turns: the serializer then read a state torn between two turns, or threw "Collection was modified". So the state is
+/// copied here, in the grain's own turn, through the very JSON it is stored as (whatever reads it back must round-trip
+/// it anyway), and the provider writes the copy.
+/// </remarks>
 public sealed class DiscardingGrainStorage(IGrainStorage inner, IGrainContextAccessor contexts)
     : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
 {
@@ -27,11 +37,22 @@ public sealed class DiscardingGrainStorage(IGrainStorage inner, IGrainContextAcc
         }
     }
 
-    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-        Guarded(grainState, () => inner.WriteStateAsync(stateName, grainId, grainState));
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var snapshot = new GrainState<T>(Snapshot(grainState.State), grainState.ETag) { RecordExists = grainState.RecordExists };
+        return Guarded(grainState, async () =>
+        {
+            await inner.WriteStateAsync(stateName, grainId, snapshot);
+            grainState.ETag = snapshot.ETag;
+            grainState.RecordExists = snapshot.RecordExists;
+        });
+    }
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
         Guarded(grainState, () => inner.ClearStateAsync(stateName, grainId, grainState));
+
+    private static T Snapshot<T>(T state) =>
+        JsonSerializer.Deserialize<T>(JsonSerializer.SerializeToUtf8Bytes(state, StoredJson.Options), StoredJson.Options)!;
 
     public void Participate(ISiloLifecycle lifecycle) => (inner as ILifecycleParticipant<ISiloLifecycle>)?.Participate(lifecycle);
 
