@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using ScottPlot;
 
 namespace OrderActors.Bench;
@@ -97,20 +96,7 @@ public sealed class Report
         Console.WriteLine($"bench: {id} warm-up: {WarmUp(actors)} ÷ {WarmUp(baseline)}");
     }
 
-    public async Task WriteAsync(string directory)
-    {
-        Directory.CreateDirectory(directory);
-        Console.WriteLine();
-        Console.WriteLine(Table());
-        var json = JsonSerializer.Serialize(this, new JsonSerializerOptions(JsonSerializerDefaults.Web)
-        {
-            WriteIndented = true,
-            NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        });
-        await File.WriteAllTextAsync(Path.Combine(directory, "results.json"), json + "\n");
-        Chart(Path.Combine(directory, "ratios.png"));
-        Console.WriteLine($"bench: wrote {Path.Combine(directory, "results.json")} and ratios.png");
-    }
+    public Task WriteAsync(string directory) => ReportFiles.WriteAsync(this, Table(), directory, "results.json", "ratios.png", Chart);
 
     /// <summary>The figures as a Markdown table, ready to paste into docs/benchmarks.md.</summary>
     public string Table()

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using ScottPlot;
 
 namespace OrderActors.Bench;
@@ -119,20 +118,7 @@ public sealed class SoakReport
 
     private static double Round(double value) => double.IsNaN(value) ? value : Math.Round(value, 1);
 
-    public async Task WriteAsync(string directory)
-    {
-        Directory.CreateDirectory(directory);
-        Console.WriteLine();
-        Console.WriteLine(Table());
-        var json = JsonSerializer.Serialize(this, new JsonSerializerOptions(JsonSerializerDefaults.Web)
-        {
-            WriteIndented = true,
-            NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        });
-        await File.WriteAllTextAsync(Path.Combine(directory, "soak.json"), json + "\n");
-        Chart(Path.Combine(directory, "soak.png"));
-        Console.WriteLine($"bench: wrote {Path.Combine(directory, "soak.json")} and soak.png");
-    }
+    public Task WriteAsync(string directory) => ReportFiles.WriteAsync(this, Table(), directory, "soak.json", "soak.png", Chart);
 
     /// <summary>The figures as Markdown tables, ready to paste into docs/benchmarks.md.</summary>
     public string Table()
