@@ -18,6 +18,7 @@ public sealed class CatalogCacheTests(GatewayFixture fixture)
         var sku = await fixture.Client.CreateProduct();
 
         using var miss = await fixture.Anonymous().GetAsync($"/api/products/{sku}");
+        await Settled(fixture.Anonymous(), $"/api/products/{sku}");
         using var hit = await fixture.Anonymous().GetAsync($"/api/products/{sku}");
 
         Assert.Equal(("MISS", "HIT"), (CacheStatus(miss), CacheStatus(hit)));
@@ -33,6 +34,7 @@ public sealed class CatalogCacheTests(GatewayFixture fixture)
     {
         var sku = await fixture.Client.CreateProduct();
         using var first = await fixture.Anonymous().GetAsync($"/api/products/{sku}");
+        await Settled(fixture.Anonymous(), $"/api/products/{sku}");
 
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/products/{sku}");
         request.Headers.TryAddWithoutValidation("If-None-Match", first.Headers.ETag!.Tag);
@@ -46,7 +48,7 @@ public sealed class CatalogCacheTests(GatewayFixture fixture)
     public async Task No_cache_bypasses_the_cache_and_max_age_is_honoured()
     {
         var sku = await fixture.Client.CreateProduct();
-        using var stored = await fixture.Anonymous().GetAsync($"/api/products/{sku}");
+        await Settled(fixture.Anonymous(), $"/api/products/{sku}");
 
         using var noCache = await Get(fixture.Anonymous(), $"/api/products/{sku}", "no-cache");
         using var young = await Get(fixture.Anonymous(), $"/api/products/{sku}", "max-age=0");
@@ -61,7 +63,7 @@ public sealed class CatalogCacheTests(GatewayFixture fixture)
         var sku = await fixture.Client.CreateProduct(price: 10m);
         await using var other = OtherGateway();
         using var reader = other.CreateClient();
-        await reader.GetAsync($"/api/products/{sku}");
+        await Settled(reader, $"/api/products/{sku}");
         Assert.Equal("HIT", CacheStatus(await reader.GetAsync($"/api/products/{sku}")));
 
         await fixture.Client.Put($"/api/products/{sku}", new { name = "Thing", description = "", price = 12.5m, currency = "USD" });
@@ -77,7 +79,7 @@ public sealed class CatalogCacheTests(GatewayFixture fixture)
         var sku = await fixture.Client.CreateProduct(stock: 10);
         await using var other = OtherGateway();
         using var reader = other.CreateClient();
-        await reader.GetAsync($"/api/products/{sku}");
+        await Settled(reader, $"/api/products/{sku}");
         Assert.Equal("HIT", CacheStatus(await reader.GetAsync($"/api/products/{sku}")));
         var customer = JsonApi.NewKey("customer");
         await fixture.Client.Put($"/api/carts/{customer}/items/{sku}", new { quantity = 3 });
@@ -96,7 +98,8 @@ public sealed class CatalogCacheTests(GatewayFixture fixture)
         using var reader = gateway.CreateClient();
         var listed = await reader.ReadUntil($"/api/products?query={sku}", page => page["items"]!.AsArray().Count == 1, TimeSpan.FromSeconds(10));
         Assert.Single(listed["items"]!.AsArray());
-        await reader.GetAsync($"/api/products/{sku}");
+        await Settled(reader, $"/api/products/{sku}");
+        await Settled(reader, $"/api/products?query={sku}");
         Assert.Equal("HIT", CacheStatus(await reader.GetAsync($"/api/products/{sku}")));
         Assert.Equal("HIT", CacheStatus(await reader.GetAsync($"/api/products?query={sku}")));
 
@@ -114,6 +117,7 @@ public sealed class CatalogCacheTests(GatewayFixture fixture)
     {
         var query = JsonApi.NewKey("q");
         using var miss = await fixture.Anonymous().GetAsync($"/api/products?query={query}");
+        await Settled(fixture.Anonymous(), $"/api/products?query={query}");
         using var hit = await fixture.Anonymous().GetAsync($"/api/products?query={query}");
         using var otherQuery = await fixture.Anonymous().GetAsync($"/api/products?query={query}&limit=5");
 
@@ -164,6 +168,26 @@ public sealed class CatalogCacheTests(GatewayFixture fixture)
     }
 
     private const string CatalogStatusHeader = "X-Cache";
+
+    /// <summary>
+    /// Waits until a read of <paramref name="path"/> is cached and stays cached: the silos evict catalog entries from the
+    /// event log a moment after each product change, so the changes of earlier tests (and the test's own product
+    /// creation) can still evict an entry stored just now.
+    /// </summary>
+    private static async Task Settled(HttpClient client, string path)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            using var stored = await client.GetAsync(path);
+            await Task.Delay(TimeSpan.FromMilliseconds(800));
+            using var again = await client.GetAsync(path);
+            if (CacheStatus(again) == "HIT" || DateTime.UtcNow > deadline)
+            {
+                return;
+            }
+        }
+    }
 
     private static string? CacheStatus(HttpResponseMessage response) =>
         response.Headers.TryGetValues(CatalogStatusHeader, out var values) ? values.Single() : null;
