@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.OutputCaching;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using OrderActors.Gateway.Hosting;
 using OrderActors.Grains.Abstractions;
 
 namespace OrderActors.Gateway.Http;
@@ -110,60 +111,7 @@ public sealed class CatalogEviction(IOutputCacheStore cache) : IEndpointFilter
             OrderView order => order.Lines.Select(line => line.Sku).ToArray(),
             _ => context.HttpContext.Request.RouteValues["sku"] is string sku ? [sku] : Array.Empty<string>(),
         };
-        var cancellation = context.HttpContext.RequestAborted;
-        foreach (var sku in skus)
-        {
-            await cache.EvictByTagAsync(CatalogCacheKeys.Product(sku), cancellation);
-        }
-
-        await cache.EvictByTagAsync(CatalogCacheKeys.Listings, cancellation);
+        await cache.EvictCatalog(skus, context.HttpContext.RequestAborted);
         return result;
     }
-}
-
-/// <summary>
-/// The Redis store behind a guard: while Redis is unreachable every read is a miss and every write or eviction is
-/// skipped (logged), so the catalog is served from the grains instead of failing. Any failure counts, not only
-/// RedisException: the store also throws AggregateException from its batched commands.
-/// </summary>
-public sealed class FailSoftOutputCacheStore(IOutputCacheStore store, ILogger<FailSoftOutputCacheStore> logger) : IOutputCacheStore, IDisposable
-{
-    public async ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellation)
-    {
-        try
-        {
-            return await store.GetAsync(key, cancellation);
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            logger.LogWarning(exception, "Output cache unavailable; serving without it");
-            return null;
-        }
-    }
-
-    public async ValueTask SetAsync(string key, byte[] value, string[]? tags, TimeSpan validFor, CancellationToken cancellation)
-    {
-        try
-        {
-            await store.SetAsync(key, value, tags, validFor, cancellation);
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            logger.LogWarning(exception, "Output cache unavailable; response not stored");
-        }
-    }
-
-    public async ValueTask EvictByTagAsync(string tag, CancellationToken cancellation)
-    {
-        try
-        {
-            await store.EvictByTagAsync(tag, cancellation);
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            logger.LogWarning(exception, "Output cache unavailable; tag {Tag} not evicted (its entries expire within their TTL)", tag);
-        }
-    }
-
-    public void Dispose() => (store as IDisposable)?.Dispose();
 }

@@ -41,7 +41,8 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton<PostgresReadModel>();
         builder.Services.AddSingleton<IReadModel>(services => services.GetRequiredService<PostgresReadModel>());
         builder.Services.AddSingleton<IEventLog, PostgresEventLog>();
-        RedisCatalogCache.AddTo(builder.Services, configuration);
+        builder.Services.AddCatalogCacheStore(configuration);
+        builder.Services.AddSingleton<ICatalogCache, RedisCatalogCache>();
         builder.Services.AddHostedService<LogConsumersKeepAlive>();
         builder.Services.Configure<OrderOptions>(configuration.GetSection("Orders"));
         builder.Services.Configure<EventOptions>(configuration.GetSection("Events"));
