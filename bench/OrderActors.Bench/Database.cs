@@ -44,9 +44,22 @@ public sealed class Database(string connectionString)
     public async Task<long> StoredVersionAsync(string serviceId, string grainType, string key) =>
         (await StoredRowAsync(serviceId, grainType, key)).Version;
 
-    /// <summary>Every storage write of a service so far (rows are never deleted on the paths measured).</summary>
-    public Task<long> StorageWritesAsync(string serviceId) =>
-        ScalarAsync("SELECT coalesce(sum(Version), 0) FROM OrleansStorage WHERE ServiceId = @service", ("service", serviceId));
+    /// <summary>Every storage write of a service so far, by grain type (rows are never deleted on the paths measured).</summary>
+    public async Task<Dictionary<string, long>> StorageWritesAsync(string serviceId)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT GrainTypeString, sum(Version) FROM OrleansStorage WHERE ServiceId = @service GROUP BY GrainTypeString", connection);
+        command.Parameters.AddWithValue("service", serviceId);
+        await using var reader = await command.ExecuteReaderAsync();
+        var writes = new Dictionary<string, long>();
+        while (await reader.ReadAsync())
+        {
+            writes[reader.GetString(0)] = Convert.ToInt64(reader.GetValue(1));
+        }
+
+        return writes;
+    }
 
     /// <summary>Rows inserted, updated and deleted in a table since the statistics were reset (flushed within ~10 s).</summary>
     public Task<long> TableWritesAsync(string table) =>

@@ -12,7 +12,8 @@ public sealed class Report
     public sealed record HotProductCheck(long Reservations, long StorageWrites, int StoredReservations, long Oversold, long LockSold, long LockOversold);
 
     public sealed record FlashSaleCheck(
-        long Orders, long FailedOrders, double StorageWritesPerOrder, double ReminderWritesPerOrder, long Oversold, long LockLiteOversold, long LockOversold);
+        long Orders, long FailedOrders, double StorageWritesPerOrder, double ReminderWritesPerOrder, long Oversold, long LockLiteOversold, long LockOversold,
+        IReadOnlyDictionary<string, double> StorageWritesPerOrderByGrain);
 
     /// <summary>
     /// FRESH: a gateway started while the load runs on the first one, timed from its process start to ready and to

@@ -79,9 +79,18 @@ public interface IOrderGrain : IGrainWithStringKey
     Task<Result<OrderView>> Cancel();
 
     /// <summary>
-    /// Tells a product what to do with the reservation this order holds on it. Answered between the order's other
-    /// turns so that a product asking while the order waits on that product cannot deadlock.
+    /// Tells a product what to do with its record of this order's last stock call, which reached <paramref name="stage"/>.
+    /// Answered between the order's other turns so that a product asking while the order waits on that product cannot
+    /// deadlock; while this activation is placing or paying, the answer is always Keep.
     /// </summary>
-    [Alias("reservation-fate"), AlwaysInterleave]
-    Task<ReservationFate> GetReservationFate();
+    [Alias("reservation-fate-of"), AlwaysInterleave]
+    Task<ReservationFate> GetReservationFate(ReservationStage stage);
+
+    /// <summary>
+    /// Called by the order's deadline shard when the time it asked for has come: finishes a stock effect left pending
+    /// and cancels an unpaid order whose payment window has passed. Returns when to be asked again, or null when the
+    /// order has nothing left that needs a deadline.
+    /// </summary>
+    [Alias("check-deadline")]
+    Task<DateTimeOffset?> CheckDeadline();
 }

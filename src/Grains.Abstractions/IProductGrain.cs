@@ -49,7 +49,9 @@ public interface IProductGrain : IGrainWithStringKey
     /// <summary>
     /// Ends a reservation of <paramref name="quantity"/> units, acknowledged or not: <see cref="Settlement.Commit"/> sells
     /// them (on-hand and reserved both drop), <see cref="Settlement.Release"/> gives them back. Repeating it before the
-    /// order acknowledges it changes nothing. Refuses (Conflict) a record that says otherwise, or more units than are reserved.
+    /// order acknowledges it changes nothing. Releasing a sale not acknowledged yet undoes it (an order sells before it
+    /// stores its payment; one that expires instead releases). Refuses (Conflict) a record that says otherwise, or more
+    /// units than are reserved.
     /// </summary>
     [SafeToRetry]
     [Alias("settle")]

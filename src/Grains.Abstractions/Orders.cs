@@ -29,7 +29,10 @@ public sealed record PlaceOrder(
 [GenerateSerializer, Alias("orderactors.reservation-fate")]
 public enum ReservationFate
 {
-    /// <summary>The order is still working on it (being placed, or a stock effect not yet applied): keep the record.</summary>
+    /// <summary>
+    /// The order is still working on it (being placed or paid, or a stock effect not yet applied), or will end it
+    /// itself (a sale whose payment is not stored yet is released when the order expires): keep the record.
+    /// </summary>
     Keep = 0,
 
     /// <summary>The order does not exist: a reservation it holds goes back to availability.</summary>

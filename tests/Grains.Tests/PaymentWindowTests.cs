@@ -1,11 +1,12 @@
 using OrderActors.Grains.Abstractions;
+using Orleans.TestingHost;
 
 namespace OrderActors.Grains.Tests;
 
 public sealed class PaymentWindowTests(ShortPaymentWindowCluster fixture) : IClassFixture<ShortPaymentWindowCluster>
 {
     [Fact]
-    public async Task An_unpaid_order_is_cancelled_by_its_reminder_and_its_stock_released()
+    public async Task An_unpaid_order_is_cancelled_by_its_deadline_shard_and_its_stock_released()
     {
         var (product, order) = await PlaceOrderOfThree();
 
@@ -25,6 +26,23 @@ public sealed class PaymentWindowTests(ShortPaymentWindowCluster fixture) : ICla
 
         Assert.Equal(OrderStatus.Cancelled, result.Error!.CurrentStatus);
         Assert.Equal(10, (await product.Get()).Value!.Available);
+    }
+
+    [Fact]
+    public async Task A_sale_whose_payment_was_not_stored_is_undone_when_the_order_expires()
+    {
+        var (product, order) = await PlaceOrderOfThree();
+        await fixture.Grains.GetGrain<IStorageFaultGrain>("order").AddFaultOnWrite(order.GetGrainId(), new TimeoutException("injected storage timeout"));
+
+        // The order sells first, then stores its payment: the sale stands, unacknowledged, while the order awaits payment.
+        await Assert.ThrowsAnyAsync<Exception>(() => order.Pay(new Payment(3m, Unique.Key("payment"))));
+        Assert.Equal((7, 0, 7), Stock((await product.Get()).Value!));
+        Assert.Equal(OrderStatus.PendingPayment, (await order.Get()).Value!.Status);
+
+        var cancelled = await Eventually(async () => (await order.Get()).Value!, o => o.Status == OrderStatus.Cancelled);
+
+        Assert.Equal(OrderStatus.Cancelled, cancelled.Status);
+        Assert.Equal((10, 0, 10), Stock(await Eventually(async () => (await product.Get()).Value!, p => p.OnHand == 10)));
     }
 
     [Fact]
@@ -51,6 +69,8 @@ public sealed class PaymentWindowTests(ShortPaymentWindowCluster fixture) : ICla
         Assert.Equal(7, (await product.Get()).Value!.Available);
         return (product, fixture.Grains.GetGrain<IOrderGrain>(order.OrderId));
     }
+
+    private static (int OnHand, int Reserved, int Available) Stock(ProductView view) => (view.OnHand, view.Reserved, view.Available);
 
     private static async Task<T> Eventually<T>(Func<Task<T>> read, Func<T, bool> done)
     {

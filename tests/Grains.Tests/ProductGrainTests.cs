@@ -251,13 +251,30 @@ public sealed class ProductGrainTests(StandardCluster fixture)
         var product = NewProduct();
         await product.Create(Widget(stock: 5));
         await product.Reserve("order-1", 2);
-        await product.Settle("order-1", 2, Settlement.Commit);
+        await product.Settle("order-1", 2, Settlement.Release);
 
-        var otherOutcome = await product.Settle("order-1", 2, Settlement.Release);
+        var otherOutcome = await product.Settle("order-1", 2, Settlement.Commit);
         var moreThanReserved = await product.Settle("order-2", 1, Settlement.Commit);
 
         Assert.Equal((ErrorKind.Conflict, ErrorKind.Conflict), (otherOutcome.Error?.Kind, moreThanReserved.Error?.Kind));
+        Assert.Equal((5, 0, 5), Stock((await product.Get()).Value!));
+    }
+
+    [Fact]
+    public async Task Releasing_a_sale_its_order_has_not_acknowledged_undoes_the_sale_once()
+    {
+        var product = NewProduct();
+        await product.Create(Widget(stock: 5));
+        await product.Reserve("order-1", 2);
+        await Acknowledged(product, "order-1", ReservationStage.Reserved);
+        await product.Settle("order-1", 2, Settlement.Commit);
         Assert.Equal((3, 0, 3), Stock((await product.Get()).Value!));
+
+        // The order sold before storing its payment, then expired: the sale goes back to availability.
+        Assert.True((await product.Settle("order-1", 2, Settlement.Release)).IsSuccess);
+        Assert.True((await product.Settle("order-1", 2, Settlement.Release)).IsSuccess);
+
+        Assert.Equal((5, 0, 5), Stock((await product.Get()).Value!));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using OrderActors.Grains.Abstractions;
+using OrderActors.Grains.Orders;
 using Orleans.Core.Internal;
 using Orleans.TestingHost;
 
@@ -57,21 +58,27 @@ public sealed class StorageFaultTests(StandardCluster fixture)
     }
 
     [Fact]
-    public async Task A_checkout_whose_idempotency_record_was_not_stored_never_places_an_order_later()
+    public async Task A_checkout_whose_cart_write_failed_placed_its_order_and_only_that_order_answers_its_key()
     {
         var sku = await NewProduct(stock: 5);
         var cart = await CartWith((sku, 2));
 
+        // The order was placed and stored; the cart's record of it was not, so the client saw a failure.
         await WriteFails("cart", cart, () => cart.Checkout("k1"));
-        Assert.True((await cart.SetQuantity(sku, 3)).IsSuccess);
-        Assert.Equal([(sku, 3)], Lines((await Reloaded(cart, cart.Get)).Value!));
-        Assert.Equal((5, 0, 5), Stock((await Product(sku).Get()).Value!));
+        Assert.Equal([(sku, 2)], Lines((await Reloaded(cart, cart.Get)).Value!));
+        Assert.Equal((5, 2, 3), Stock((await Product(sku).Get()).Value!));
 
-        // The key was never stored, so it is free for what the cart holds now.
+        // The key reaches the same order, so other content under it is refused rather than placed a second time.
+        Assert.True((await cart.SetQuantity(sku, 3)).IsSuccess);
+        Assert.Equal(ErrorKind.Unprocessable, (await cart.Checkout("k1")).Error?.Kind);
+        Assert.Equal((5, 2, 3), Stock((await Product(sku).Get()).Value!));
+
+        Assert.True((await cart.SetQuantity(sku, 2)).IsSuccess);
         var order = await cart.Checkout("k1");
         Assert.True(order.IsSuccess, order.Error?.Detail);
-        Assert.Equal(3, Assert.Single(order.Value!.Lines).Quantity);
-        Assert.Equal((5, 3, 2), Stock((await Product(sku).Get()).Value!));
+        Assert.Equal(OrderIds.ForCheckout(cart.GetPrimaryKeyString(), "k1"), order.Value!.OrderId);
+        Assert.Empty(Lines((await cart.Get()).Value!));
+        Assert.Equal((5, 2, 3), Stock((await Product(sku).Get()).Value!));
     }
 
     [Fact]

@@ -7,8 +7,9 @@ namespace OrderActors.Grains.Carts;
 
 /// <summary>
 /// A customer's cart. It stores SKUs and quantities only; names and prices are read from the products.
-/// Checkout is idempotent by key: the key, the new order's id and the lines are persisted before the order is asked
-/// to exist, so a repeat — or the next use of the cart after a crash — finishes the same checkout, never a second one.
+/// Checkout is idempotent by key: the new order's id is derived from the customer and the key
+/// (<see cref="OrderIds.ForCheckout"/>), so a repeat reaches the same order whether or not the cart stored the outcome
+/// of the first attempt; the cart stores it once, with the emptied lines, to answer later repeats itself.
 /// </summary>
 [GrainType("cart")]
 public sealed class CartGrain(
@@ -25,8 +26,8 @@ public sealed class CartGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        // A checkout the previous activation could not finish is finished before anything else changes the cart;
-        // if that fails now, the cart still opens, and the client's retry with the same key finishes it.
+        // A checkout stored as pending (before order ids were derived from the key, checkout stored its intent first)
+        // is finished before anything else changes the cart; if that fails now, the client's retry finishes it.
         foreach (var (key, record) in Cart.Checkouts.Where(c => c.Value.Outcome == CheckoutOutcome.Pending).ToList())
         {
             try
@@ -134,9 +135,13 @@ public sealed class CartGrain(
             return Error.Invalid("cart", "The cart is empty.");
         }
 
-        record = new CheckoutRecord { OrderId = Guid.NewGuid().ToString("N"), Lines = lines, At = DateTimeOffset.UtcNow, Shipping = shipping };
-        Cart.Checkouts[idempotencyKey] = record;
-        await Persist();
+        record = new CheckoutRecord
+        {
+            OrderId = OrderIds.ForCheckout(CustomerId, idempotencyKey),
+            Lines = lines,
+            At = DateTimeOffset.UtcNow,
+            Shipping = shipping,
+        };
         return await Finish(idempotencyKey, record);
     }
 
@@ -182,6 +187,13 @@ public sealed class CartGrain(
         }
 
         var placed = await order.Place(new PlaceOrder(CustomerId, record.Lines, key, record.Shipping));
+        if (placed.Error?.Kind == ErrorKind.Unprocessable)
+        {
+            // The key's order exists with other lines: a first attempt whose outcome this cart did not store.
+            return placed;
+        }
+
+        Cart.Checkouts[key] = record;
         if (placed.IsSuccess)
         {
             record.Outcome = CheckoutOutcome.Placed;

@@ -2,14 +2,17 @@ using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrderActors.Grains.Abstractions;
+using OrderActors.Grains.Deadlines;
 
 namespace OrderActors.Grains.Orders;
 
 /// <summary>
-/// One order. Every transition is persisted before its stock effect is applied (see <see cref="OrderState.PendingStock"/>);
-/// the effects are idempotent on the product side, so finishing them again after a crash is safe.
-/// A reminder, registered before any stock is reserved, undoes a placement a crash interrupted (after the recovery
-/// delay), expires unpaid orders (after the payment window) and finishes stock effects left pending.
+/// One order (docs/checkout.md). Placement reserves first and stores the order once, awaiting payment; payment commits
+/// the stock first and stores the order once, paid. Neither needs an earlier write of intent: until the order has
+/// stored the outcome and acknowledged it, each product keeps a record of the call, and its audit asks this order
+/// what to do with it. Cancellation and expiry are persisted before their stock effect (see
+/// <see cref="OrderState.PendingStock"/>). An unfinished order is tracked by a deadline shard (<see cref="IDeadlineGrain"/>),
+/// which expires it after the payment window and retries a stock effect left pending.
 /// </summary>
 [GrainType("order")]
 public sealed class OrderGrain(
@@ -17,10 +20,14 @@ public sealed class OrderGrain(
     IOptions<OrderOptions> options,
     ILogger<OrderGrain> log) : Grain, IOrderGrain, IRemindable
 {
+    /// <summary>The reminder of orders stored before deadline shards; a tick hands the order over to its shard.</summary>
     public const string ReminderName = "order-deadline";
 
-    /// <summary>The reminder as this activation last registered it: unregistering it then needs no lookup.</summary>
-    private IGrainReminder? reminder;
+    /// <summary>
+    /// Whether this activation is placing or paying: stock calls it has made are not stored here yet, so a product
+    /// asking about them must keep its records.
+    /// </summary>
+    private bool working;
 
     private string OrderId => this.GetPrimaryKeyString();
 
@@ -37,12 +44,16 @@ public sealed class OrderGrain(
                 return Error.Conflict($"Order '{OrderId}' already exists.");
             }
 
+            if (!Order.Lines.Select(l => new RequestedLine(l.Sku, l.Quantity)).SequenceEqual(command.Lines))
+            {
+                return new Error(ErrorKind.Unprocessable, $"Idempotency key '{command.CheckoutKey}' was used for a different cart content.");
+            }
+
+            // An order stored as Placing (before placements stored nothing until done) continues: reservations repeat.
             if (Order.Status != OrderStatus.Placing)
             {
                 return AsOf(OrderStatus.PendingPayment);
             }
-
-            await RemindToRecover();
         }
         else
         {
@@ -52,8 +63,7 @@ public sealed class OrderGrain(
                 return invalid;
             }
 
-            // Both must be durable before any stock is touched, neither needs the other: written side by side.
-            await Task.WhenAll(Begin(command), RemindToRecover());
+            Begin(command);
         }
 
         return await ReserveLines();
@@ -103,12 +113,15 @@ public sealed class OrderGrain(
             return payment.PaymentId is null ? refusal : await Refund(payment, refusal);
         }
 
+        await CommitStock();
         Order.PaymentKey = payment.Key;
         Order.PaidAmount = payment.Amount;
         Order.PaymentId = payment.PaymentId;
-        await Transition(OrderStatus.Paid, StockAction.Commit);
+        Enter(OrderStatus.Paid, StockAction.None);
+        await Save();
+        Acknowledge(ReservationStage.Committed);
+        Untrack(Order.PaymentDueAt);
         OrderEvents.Paid(log, OrderId);
-        await Unremind();
         return View();
     }
 
@@ -212,40 +225,67 @@ public sealed class OrderGrain(
 
         await Save();
         await SettlePendingStock();
-        await Unremind();
+        Untrack(Order.PaymentDueAt);
         return View();
     }
 
-    public Task<ReservationFate> GetReservationFate() => Task.FromResult(Order.Status switch
+    public async Task<ReservationFate> GetReservationFate(ReservationStage stage)
     {
-        OrderStatus.None => ReservationFate.Release,
-        OrderStatus.Placing => ReservationFate.Keep,
-        _ when Order.PendingStock != StockAction.None => ReservationFate.Keep,
-        _ => ReservationFate.Forget,
-    });
+        if (working)
+        {
+            return ReservationFate.Keep;
+        }
 
-    public async Task ReceiveReminder(string reminderName, TickStatus status)
+        switch (Order.Status)
+        {
+            case OrderStatus.None:
+                return ReservationFate.Release;
+            case OrderStatus.Placing:
+                return ReservationFate.Keep;
+            case OrderStatus.PendingPayment when stage == ReservationStage.Committed:
+                // A sale whose payment was not stored: the payment's retry finishes it, or expiry releases it.
+                return ReservationFate.Keep;
+            case OrderStatus.PendingPayment:
+                // The placement's acknowledgement was lost, and with it maybe the deadline it was stored beside.
+                await Track(Order.PaymentDueAt);
+                return ReservationFate.Forget;
+            default:
+                return Order.PendingStock == StockAction.None ? ReservationFate.Forget : ReservationFate.Keep;
+        }
+    }
+
+    public async Task<DateTimeOffset?> CheckDeadline()
     {
         await SettlePendingStock();
         switch (Order.Status)
         {
             case OrderStatus.Placing:
-                // Placement runs within one turn; finding it unfinished here means the activation that ran it died.
+                // Stored by a placement that wrote Placing first and died: undone, as that design's reminder did.
                 await Abandon();
-                return;
+                return null;
             case OrderStatus.PendingPayment when DateTimeOffset.UtcNow < Order.PaymentDueAt:
-                await Remind(Order.PaymentDueAt - DateTimeOffset.UtcNow);
-                return;
+                return Order.PaymentDueAt;
             case OrderStatus.PendingPayment:
                 await Expire();
-                break;
+                return null;
+            default:
+                return null;
         }
-
-        await Unremind();
     }
 
-    /// <summary>Persists the order as Placing, before any stock is touched.</summary>
-    private async Task Begin(PlaceOrder command)
+    /// <summary>An order stored with a reminder of its own (before deadline shards) hands itself over to its shard.</summary>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (await CheckDeadline() is { } due)
+        {
+            await Track(due);
+        }
+
+        await this.DropReminder(ReminderName);
+    }
+
+    /// <summary>Fills in the new order in memory; nothing is stored until its stock is reserved.</summary>
+    private void Begin(PlaceOrder command)
     {
         var now = DateTimeOffset.UtcNow;
         Order.OrderId = OrderId;
@@ -256,20 +296,27 @@ public sealed class OrderGrain(
         Order.Shipping = command.Shipping;
         Order.CreatedAt = now;
         Order.PaymentDueAt = now + Options.PaymentWindow;
-        await Save();
     }
 
     /// <summary>
-    /// Registers the reminder that undoes an interrupted placement, on every placement attempt: an attempt that
-    /// failed to register it must not leave an order that nothing would ever expire. A tick that finds no order
-    /// (its first write failed) only unregisters itself.
+    /// Reserves every line under this order's id (repeatable: reservations are idempotent), all or nothing, then stores
+    /// the order awaiting payment beside its deadline. A crash before that store leaves only product records, which
+    /// their audits release once this order answers that it does not exist.
     /// </summary>
-    private Task RemindToRecover() => Remind(Options.RecoveryDelay);
-
-    private async Task Remind(TimeSpan due) => reminder = await this.RegisterOrUpdateReminder(ReminderName, due, Options.ReminderPeriod);
-
-    /// <summary>Reserves every line under this order's id (repeatable: reservations are idempotent), all or nothing.</summary>
     private async Task<Result<OrderView>> ReserveLines()
+    {
+        working = true;
+        try
+        {
+            return await ReserveAndStore();
+        }
+        finally
+        {
+            working = false;
+        }
+    }
+
+    private async Task<Result<OrderView>> ReserveAndStore()
     {
         Result<ReservedLine>[] reserved;
         try
@@ -301,7 +348,7 @@ public sealed class OrderGrain(
         Order.Status = OrderStatus.PendingPayment;
         Order.History.Add(new StatusChange(OrderStatus.PendingPayment, Order.CreatedAt, null, Actors.Current));
         Order.Outbox.Add(OrderId, "order.placed", new { order = View() });
-        await Save();
+        await Task.WhenAll(Save(), Track(Order.PaymentDueAt));
         Acknowledge(ReservationStage.Reserved);
         OrderEvents.Placed(log, OrderId, Order.CustomerId);
         return View();
@@ -387,12 +434,21 @@ public sealed class OrderGrain(
         }
 
         var settlement = action == StockAction.Commit ? Settlement.Commit : Settlement.Release;
-        var results = await Task.WhenAll(Order.Lines.Select(line => action == StockAction.Return
-            ? ReturnLine(line)
-            : Product(line.Sku).Settle(OrderId, line.Quantity, settlement)));
-        if (results.FirstOrDefault(r => !r.IsSuccess) is { } refused)
+        try
         {
-            throw new InvalidOperationException($"Order '{OrderId}': {action} of its stock was refused: {refused.Error!.Detail}");
+            var results = await Task.WhenAll(Order.Lines.Select(line => action == StockAction.Return
+                ? ReturnLine(line)
+                : Product(line.Sku).Settle(OrderId, line.Quantity, settlement)));
+            if (results.FirstOrDefault(r => !r.IsSuccess) is { } refused)
+            {
+                throw new InvalidOperationException($"Order '{OrderId}': {action} of its stock was refused: {refused.Error!.Detail}");
+            }
+        }
+        catch
+        {
+            // The effect stays pending in the stored order; its shard asks it to try again after a reminder period.
+            await Track(DateTimeOffset.UtcNow + Options.ReminderPeriod);
+            throw;
         }
 
         Order.PendingStock = StockAction.None;
@@ -430,32 +486,43 @@ public sealed class OrderGrain(
         {
             await state.ClearStateAsync();
         }
+        else
+        {
+            state.State = new OrderState();
+        }
+    }
 
-        await Unremind();
+    /// <summary>
+    /// Sells every line's reserved units before the payment is stored (the products keep a record of each sale until
+    /// this order acknowledges it). A product that refuses — a second activation of it seen during a silo's shutdown
+    /// — fails the payment as a dependency failure: nothing is stored, and the client's retry finds the product settled.
+    /// </summary>
+    private async Task CommitStock()
+    {
+        working = true;
+        try
+        {
+            var results = await Task.WhenAll(Order.Lines.Select(line => Product(line.Sku).Settle(OrderId, line.Quantity, Settlement.Commit)));
+            if (results.FirstOrDefault(r => !r.IsSuccess) is { } refused)
+            {
+                throw new DependencyUnavailableException($"Order '{OrderId}': the sale of its stock was refused: {refused.Error!.Detail}");
+            }
+        }
+        finally
+        {
+            working = false;
+        }
     }
 
     /// <summary>Persists the order with the events of its change (the listings and integrations read them from the log).</summary>
     private Task Save() => Order.Outbox.Write(state.WriteStateAsync);
 
-    private async Task Unremind()
-    {
-        if (reminder is not null)
-        {
-            try
-            {
-                await this.UnregisterReminder(reminder);
-                reminder = null;
-                return;
-            }
-            catch (ReminderException)
-            {
-                // Changed or removed since this activation registered it (its version no longer matches): look it up.
-            }
-        }
+    private IDeadlineGrain Deadlines() => GrainFactory.GetGrain<IDeadlineGrain>(DeadlineGrain.KeyFor(OrderId, Options.DeadlineShards));
 
-        await this.DropReminder(ReminderName);
-        reminder = null;
-    }
+    private Task Track(DateTimeOffset due) => Deadlines().Track(OrderId, due);
+
+    /// <summary>Tells the shard (one-way) that the deadline tracked for <paramref name="due"/> is no longer needed.</summary>
+    private void Untrack(DateTimeOffset due) => Deadlines().Untrack(OrderId, due).Ignore();
 
     /// <summary>Why <paramref name="payment"/> cannot pay the order as it is now, or null when it can.</summary>
     private Error? Refusal(Payment payment)

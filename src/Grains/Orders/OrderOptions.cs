@@ -16,6 +16,12 @@ public sealed class OrderOptions
     /// <summary>How often a reminder ticks again when its last tick could not finish its work.</summary>
     public TimeSpan ReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How many deadline shards track unfinished orders (each one grain with one reminder). Changing it is safe: an
+    /// order untracks from the shard it would pick now, and a shard asks its orders anyway when their time comes.
+    /// </summary>
+    public int DeadlineShards { get; set; } = 4;
+
     /// <summary>How long checkout and payment idempotency keys are remembered.</summary>
     public TimeSpan IdempotencyKeyRetention { get; set; } = TimeSpan.FromHours(24);
 

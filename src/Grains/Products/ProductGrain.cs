@@ -178,9 +178,14 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
 
         if (Product.Reservations.TryGetValue(reservationId, out var held))
         {
-            return await AfterDurable<ReservedLine>(held.Stage == ReservationStage.Reserved && held.Quantity == quantity
-                ? Line(quantity)
-                : Contradicts(reservationId, held));
+            if (held.Stage != ReservationStage.Reserved || held.Quantity != quantity)
+            {
+                return await AfterDurable<ReservedLine>(Contradicts(reservationId, held));
+            }
+
+            // A new record for the repeat: an audit already asking about the old one leaves it alone (its order is placing again).
+            Product.Reservations[reservationId] = new ReservationState { Quantity = quantity, ReservedAt = DateTimeOffset.UtcNow, Stage = held.Stage };
+            return await AfterDurable<ReservedLine>(Line(quantity));
         }
 
         var available = Product.Exists && Product.Active ? Product.Available() : 0;
@@ -213,6 +218,15 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
     {
         var stage = settlement == Settlement.Commit ? ReservationStage.Committed : ReservationStage.Released;
         var held = Product.Reservations.GetValueOrDefault(reservationId);
+        if (held is { Stage: ReservationStage.Committed } && stage == ReservationStage.Released && held.Quantity == quantity)
+        {
+            // A sale whose order never stored its payment (it sells before it stores), now expired or cancelled: undone.
+            Product.OnHand += quantity;
+            Product.Sold -= quantity;
+            await Record(reservationId, stage, quantity);
+            return Done.Instance;
+        }
+
         if (held is not null && held.Stage != ReservationStage.Reserved)
         {
             return await AfterDurable<Done>(held.Stage == stage && held.Quantity == quantity ? Done.Instance : Contradicts(reservationId, held));
@@ -285,7 +299,7 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
 
         var cutoff = DateTimeOffset.UtcNow - options.Value.RecoveryDelay;
         var old = Product.Reservations.Where(r => r.Value.ReservedAt <= cutoff).ToList();
-        var fates = await Task.WhenAll(old.Select(r => GrainFactory.GetGrain<IOrderGrain>(r.Key).GetReservationFate()));
+        var fates = await Task.WhenAll(old.Select(r => GrainFactory.GetGrain<IOrderGrain>(r.Key).GetReservationFate(r.Value.Stage)));
         var changed = false;
         foreach (var ((id, asked), fate) in old.Zip(fates))
         {

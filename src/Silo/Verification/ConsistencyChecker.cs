@@ -1,5 +1,6 @@
 using OrderActors.Grains.Abstractions;
 using OrderActors.Grains.Carts;
+using OrderActors.Grains.Deadlines;
 using OrderActors.Grains.Orders;
 using OrderActors.Grains.Products;
 
@@ -53,16 +54,31 @@ public static class ConsistencyChecker
                 }
             }
 
-            violations.AddRange(CheckStock(product, awaitingBySku.GetValueOrDefault(product.Sku), stray, paidBySku.GetValueOrDefault(product.Sku)));
+            // A sale whose order has not stored its payment yet (an order sells first, then stores Paid): its units
+            // count as sold, not reserved, until the payment's retry stores it or the order's expiry undoes the sale.
+            var selling = product.Reservations
+                .Where(r => r.Value.Stage == ReservationStage.Committed && ordersById.GetValueOrDefault(r.Key)?.Status == OrderStatus.PendingPayment)
+                .Sum(r => (long)r.Value.Quantity);
+            violations.AddRange(CheckStock(
+                product, awaitingBySku.GetValueOrDefault(product.Sku) - selling, stray, paidBySku.GetValueOrDefault(product.Sku) + selling));
         }
 
+        foreach (var shard in stored.Deadlines.Where(d => d.Due.Count > 0))
+        {
+            if (!reminders.Contains(($"deadlines/{shard.Shard}", DeadlineGrain.ReminderName)))
+            {
+                violations.Add($"deadline shard {shard.Shard}: tracks {shard.Due.Count} orders but has no reminder");
+            }
+        }
+
+        var tracked = stored.Deadlines.SelectMany(d => d.Due.Keys).ToHashSet();
         foreach (var order in orders)
         {
             violations.AddRange(CheckOrder(order));
             var unfinished = order.Status is OrderStatus.Placing or OrderStatus.PendingPayment || order.PendingStock != StockAction.None;
-            if (unfinished && !reminders.Contains(($"order/{order.OrderId}", OrderGrain.ReminderName)))
+            if (unfinished && !tracked.Contains(order.OrderId) && !reminders.Contains(($"order/{order.OrderId}", OrderGrain.ReminderName)))
             {
-                violations.Add($"order {order.OrderId}: {order.Status} with no reminder; nothing would expire or finish it");
+                violations.Add($"order {order.OrderId}: {order.Status} tracked by no deadline shard; nothing would expire or finish it");
             }
         }
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Npgsql;
 using OrderActors.Grains.Abstractions;
 using OrderActors.Grains.Carts;
+using OrderActors.Grains.Deadlines;
 using OrderActors.Grains.Orders;
 using OrderActors.Grains.Products;
 using OrderActors.Grains;
@@ -19,6 +20,7 @@ public sealed record StoredState(
     List<ProductState> Products,
     List<OrderState> Orders,
     List<CartState> Carts,
+    List<DeadlineState> Deadlines,
     HashSet<(string GrainId, string Name)> Reminders,
     Dictionary<string, ProductSummary> ListedProducts,
     Dictionary<string, OrderSummary> ListedOrders,
@@ -28,7 +30,7 @@ public sealed record StoredState(
 {
     public static async Task<StoredState> LoadAsync(string connectionString, string serviceId, TimeSpan listingLag, CancellationToken cancellationToken)
     {
-        var stored = new StoredState([], [], [], [], [], [], [], [], []);
+        var stored = new StoredState([], [], [], [], [], [], [], [], [], []);
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
 
@@ -62,6 +64,7 @@ public sealed record StoredState(
                     "product" => Add(stored.Products, Read<ProductState>(payload)).Sku,
                     "order" => Add(stored.Orders, Read<OrderState>(payload)).OrderId,
                     "cart" => Add(stored.Carts, Read<CartState>(payload)).CustomerId,
+                    "deadlines" => Add(stored.Deadlines, Read<DeadlineState>(payload)).Shard,
                     _ => null,
                 };
                 if (key is not null && rows.GetBoolean(2))
