@@ -7,11 +7,12 @@ namespace OrderActors.Grains;
 /// Used only from the grain's own turns, which never run in parallel, so it needs no locks.
 /// </summary>
 /// <remarks>
-/// After a failed write the in-memory state holds changes that may never be stored: every waiting caller gets the
+/// With a <c>delay</c>, a write waits that long before it takes its batch, so that callers who need durability but not
+/// speed share fewer writes. After a failed write the in-memory state holds changes that may never be stored: every waiting caller gets the
 /// failure and no further write is attempted from that state. The silo's rule for failed writes
 /// (<c>OrderActors.Silo.Hosting.DiscardOnFailure</c>) discards the activation, so the next one reloads what is stored.
 /// </remarks>
-public sealed class GroupCommit(Func<Task> write)
+public sealed class GroupCommit(Func<Task> write, TimeSpan delay = default)
 {
     /// <summary>The batch being written now.</summary>
     private TaskCompletionSource? writing;
@@ -20,6 +21,9 @@ public sealed class GroupCommit(Func<Task> write)
     private TaskCompletionSource? next;
 
     private Exception? failure;
+
+    /// <summary>Whether a write (or its delay) is under way; it takes every batch that forms meanwhile.</summary>
+    private bool running;
 
     /// <summary>Schedules a write that will include every change made so far; completes when it is durable.</summary>
     public Task Persist()
@@ -30,7 +34,7 @@ public sealed class GroupCommit(Func<Task> write)
         }
 
         var batch = next ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (writing is null)
+        if (!running)
         {
             _ = Write();
         }
@@ -44,6 +48,12 @@ public sealed class GroupCommit(Func<Task> write)
 
     private async Task Write()
     {
+        running = true;
+        if (delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay);
+        }
+
         while (next is not null)
         {
             writing = next;
@@ -63,5 +73,6 @@ public sealed class GroupCommit(Func<Task> write)
         }
 
         writing = null;
+        running = false;
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using OrderActors.Grains.Abstractions;
+using OrderActors.Grains.Deadlines;
 using OrderActors.Grains.Events;
 using OrderActors.Grains.Orders;
 using OrderActors.Grains.Products;
@@ -24,10 +25,15 @@ public sealed class ConsistencyCheckerTests
     public async Task A_consistent_store_has_no_violation()
     {
         // order-1's reservation is not acknowledged yet (the product keeps its record), order-4's is (counted, no
-        // record); order-5 bought one unit.
+        // record); order-5 bought one unit; order-9 was sold one unit but has not stored its payment (a record of the
+        // sale: counted as sold, not reserved).
         var product = Product("sku-1", onHand: 10, ("order-1", 2));
         product.Reserved += 3;
-        (product.Sold, product.OnHand) = (1, 9);
+        (product.Sold, product.OnHand) = (2, 8);
+        product.InitialStock = 10;
+        product.Reservations["order-9"] = new ReservationState { Quantity = 1, ReservedAt = DateTimeOffset.UtcNow, Stage = ReservationStage.Committed };
+        var selling = Order("order-9", OrderStatus.PendingPayment, ("sku-1", 1));
+        selling.CheckoutKey = "key-9";
         var paid = Order("order-5", OrderStatus.Paid, ("sku-1", 1));
         (paid.PaymentKey, paid.CheckoutKey) = ("pay-5", "key-5");
         var acknowledged = Order("order-4", OrderStatus.PendingPayment, ("sku-1", 3));
@@ -36,8 +42,11 @@ public sealed class ConsistencyCheckerTests
         await Store("order", "order-1", Order("order-1", OrderStatus.PendingPayment, ("sku-1", 2)));
         await Store("order", "order-4", acknowledged);
         await Store("order", "order-5", paid);
+        await Store("order", "order-9", selling);
         await Remind("product/sku-1", ProductGrain.AuditReminder);
-        await Remind("order/order-1", OrderGrain.ReminderName);
+        // order-1 and order-9 are tracked by a deadline shard; order-4 was stored with a reminder of its own.
+        await Store("deadlines", "orders-0", new DeadlineState { Shard = "orders-0", Due = { ["order-1"] = DateTimeOffset.UtcNow, ["order-9"] = DateTimeOffset.UtcNow } });
+        await Remind("deadlines/orders-0", DeadlineGrain.ReminderName);
         await Remind("order/order-4", OrderGrain.ReminderName);
 
         Assert.Empty(await Check());
@@ -54,6 +63,7 @@ public sealed class ConsistencyCheckerTests
         var paid = Order("order-6", OrderStatus.Paid, ("sku-2", 2));
         paid.PaymentKey = "pay-6";
         await Store("order", "order-6", paid);
+        await Store("deadlines", "orders-1", new DeadlineState { Shard = "orders-1", Due = { ["order-3"] = DateTimeOffset.UtcNow } });
 
         var violations = await Check();
 
@@ -64,7 +74,9 @@ public sealed class ConsistencyCheckerTests
         Assert.Contains(violations, v => v.Contains("sold is 0 but paid orders bought 2"));
         Assert.Contains(violations, v => v.Contains("produced 3 orders"));
         Assert.Contains(violations, v => v.Contains("no audit reminder"));
-        Assert.Contains(violations, v => v.Contains("order order-2: PendingPayment with no reminder"));
+        Assert.Contains(violations, v => v.Contains("order order-2: PendingPayment tracked by no deadline shard"));
+        Assert.DoesNotContain(violations, v => v.Contains("order order-3:"));
+        Assert.Contains(violations, v => v.Contains("deadline shard orders-1: tracks 1 orders but has no reminder"));
     }
 
     [Fact]

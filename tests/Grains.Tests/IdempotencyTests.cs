@@ -1,4 +1,7 @@
 using OrderActors.Grains.Abstractions;
+using OrderActors.Grains.Deadlines;
+using OrderActors.Grains.Orders;
+using OrderActors.Grains.Products;
 
 namespace OrderActors.Grains.Tests;
 
@@ -116,11 +119,14 @@ public sealed class IdempotencyTests(StandardCluster fixture)
     }
 
     [Fact]
-    public async Task A_placed_order_acknowledges_its_reservation_so_a_stray_release_cannot_end_it()
+    public async Task A_placed_order_acknowledges_its_reservation_once_its_deadline_is_stored_so_a_stray_release_cannot_end_it()
     {
         var (sku, cart) = await CartWithOneLine();
         var placed = (await cart.Checkout("acknowledged")).Value!;
 
+        await Eventually.Until(async () => (await Stored.Read<ProductState>(fixture.Cluster, "product", Product(sku)))!.Reservations.Count == 0, "acknowledged");
+        var shard = fixture.Grains.GetGrain<IDeadlineGrain>(DeadlineGrain.KeyFor(placed.OrderId, new OrderOptions().DeadlineShards));
+        Assert.Equal(placed.PaymentDueAt, (await Stored.Read<DeadlineState>(fixture.Cluster, "deadlines", shard))!.Due[placed.OrderId]);
         await Product(sku).Release(placed.OrderId);
 
         Assert.Equal(2, (await Product(sku).Get()).Value!.Reserved);

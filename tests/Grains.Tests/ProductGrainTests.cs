@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using OrderActors.Grains.Abstractions;
 using OrderActors.Grains.Products;
 using Orleans.Core.Internal;
-using Orleans.Storage;
 using Orleans.TestingHost;
 
 namespace OrderActors.Grains.Tests;
@@ -330,11 +329,6 @@ public sealed class ProductGrainTests(StandardCluster fixture)
     }
 
     /// <summary>The product's state as its storage holds it.</summary>
-    private async Task<ProductState> Stored(IProductGrain product)
-    {
-        var storage = fixture.Cluster.GetSiloServiceProvider().GetRequiredKeyedService<IGrainStorage>(StorageNames.Orders);
-        var stored = new GrainState<ProductState>();
-        await storage.ReadStateAsync("product", product.GetGrainId(), stored);
-        return stored.State ?? throw new InvalidOperationException("the product has no stored state");
-    }
+    private async Task<ProductState> Stored(IProductGrain product) =>
+        await Tests.Stored.Read<ProductState>(fixture.Cluster, "product", product) ?? throw new InvalidOperationException("the product has no stored state");
 }

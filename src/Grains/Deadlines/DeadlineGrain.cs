@@ -15,8 +15,8 @@ namespace OrderActors.Grains.Deadlines;
 /// <see cref="OrderOptions.ReminderPeriod"/>) brings the shard back after its silo died, at most a period late.
 /// </summary>
 /// <remarks>
-/// Reentrant so that tracks arriving while a write is in flight go out together in the next one
-/// (<see cref="GroupCommit"/>); each change is a single dictionary update made before the method's first await, and a
+/// Reentrant so that tracks arriving while a write is in flight, or within <see cref="OrderOptions.DeadlineWriteDelay"/>
+/// before it, go out together (<see cref="GroupCommit"/>): nobody answers a client on a track, so it can wait. Each change is a single dictionary update made before the method's first await, and a
 /// sweep changes only the entries it asked about and that nothing replaced during its await.
 /// </remarks>
 [GrainType("deadlines"), Reentrant]
@@ -48,7 +48,7 @@ public sealed class DeadlineGrain : Grain, IDeadlineGrain, IRemindable
         this.state = state;
         this.options = options;
         this.log = log;
-        writes = new GroupCommit(() => state.WriteStateAsync());
+        writes = new GroupCommit(() => state.WriteStateAsync(), options.Value.DeadlineWriteDelay);
     }
 
     private Dictionary<string, DateTimeOffset> Due => state.State.Due;

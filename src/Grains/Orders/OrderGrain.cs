@@ -348,8 +348,8 @@ public sealed class OrderGrain(
         Order.Status = OrderStatus.PendingPayment;
         Order.History.Add(new StatusChange(OrderStatus.PendingPayment, Order.CreatedAt, null, Actors.Current));
         Order.Outbox.Add(OrderId, "order.placed", new { order = View() });
-        await Task.WhenAll(Save(), Track(Order.PaymentDueAt));
-        Acknowledge(ReservationStage.Reserved);
+        await Save();
+        TrackThenAcknowledge();
         OrderEvents.Placed(log, OrderId, Order.CustomerId);
         return View();
     }
@@ -470,12 +470,27 @@ public sealed class OrderGrain(
     /// is recorded here, so the product can forget it. The product forgets only a record still at that stage, so an
     /// acknowledgement overtaken by this order's next call changes nothing; one that is lost is left to its audit.
     /// </summary>
-    private void Acknowledge(ReservationStage stage)
+    private void Acknowledge(ReservationStage stage) => Acknowledge(Order.Lines.Select(l => l.Sku), stage);
+
+    private void Acknowledge(IEnumerable<string> skus, ReservationStage stage)
     {
-        foreach (var line in Order.Lines)
+        foreach (var sku in skus)
         {
-            Product(line.Sku).Acknowledge(OrderId, stage).Ignore();
+            Product(sku).Acknowledge(OrderId, stage).Ignore();
         }
+    }
+
+    /// <summary>
+    /// Stores the payment deadline in the order's shard, then acknowledges the reservations. The client need not wait
+    /// for either: until the acknowledgements arrive, the products keep their records, and their audit asks this order,
+    /// which then tracks its deadline again (<see cref="GetReservationFate"/>).
+    /// </summary>
+    private void TrackThenAcknowledge() => TrackThenAcknowledge(Order.PaymentDueAt, Order.Lines.Select(l => l.Sku).ToList()).Ignore();
+
+    private async Task TrackThenAcknowledge(DateTimeOffset due, IReadOnlyList<string> skus)
+    {
+        await Track(due);
+        Acknowledge(skus, ReservationStage.Reserved);
     }
 
     /// <summary>Undoes a placement that cannot finish: releases whatever was reserved and forgets the order.</summary>

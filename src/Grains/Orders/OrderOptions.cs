@@ -22,6 +22,12 @@ public sealed class OrderOptions
     /// </summary>
     public int DeadlineShards { get; set; } = 4;
 
+    /// <summary>
+    /// How long a deadline shard collects tracks before it writes them together. No client waits on it: an order
+    /// answers once it is stored and acknowledges its reservations only once its deadline is stored too.
+    /// </summary>
+    public TimeSpan DeadlineWriteDelay { get; set; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>How long checkout and payment idempotency keys are remembered.</summary>
     public TimeSpan IdempotencyKeyRetention { get; set; } = TimeSpan.FromHours(24);
 
