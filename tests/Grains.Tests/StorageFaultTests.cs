@@ -116,6 +116,21 @@ public sealed class StorageFaultTests(StandardCluster fixture)
     }
 
     [Fact]
+    public async Task A_payment_whose_sale_a_product_refuses_stores_nothing_and_fails_as_a_dependency_failure()
+    {
+        var (sku, order) = await PlacedOrder(quantity: 2, price: 3m);
+        var orderId = order.GetPrimaryKeyString();
+        // What a second activation of the product (seen while a silo shuts down) answers: its record says otherwise.
+        Assert.True((await Product(sku).Settle(orderId, 2, Settlement.Release)).IsSuccess);
+
+        await Assert.ThrowsAsync<DependencyUnavailableException>(() => order.Pay(new Payment(6m, "pay-1")));
+
+        Assert.Equal(OrderStatus.PendingPayment, (await order.Get()).Value!.Status);
+        Assert.Equal(OrderStatus.PendingPayment, (await Reloaded(order, order.Get)).Value!.Status);
+        Assert.Equal((5, 0, 5), Stock((await Product(sku).Get()).Value!));
+    }
+
+    [Fact]
     public async Task A_payment_whose_stock_commit_failed_is_paid_once_and_its_stock_commits_once()
     {
         var (sku, order) = await PlacedOrder(quantity: 2, price: 3m);
