@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Trace;
+using OrderActors.Grains.Abstractions;
 
 namespace OrderActors.Gateway.Tests;
 
@@ -24,7 +25,7 @@ public sealed class ShortPaymentWindowFixture : GatewayFixture
 public sealed class TraceExportTests(ShortPaymentWindowFixture fixture) : IClassFixture<ShortPaymentWindowFixture>
 {
     [Fact]
-    public async Task A_reminder_tick_starts_its_own_trace_holding_what_it_causes()
+    public async Task An_expiry_starts_its_own_trace_holding_what_it_causes()
     {
         var sku = await fixture.Client.CreateProduct(stock: 5);
         var customer = JsonApi.NewKey("customer");
@@ -36,21 +37,48 @@ public sealed class TraceExportTests(ShortPaymentWindowFixture fixture) : IClass
         var orderId = (string)(await JsonApi.Read(placed))!["orderId"]!;
         var checkoutTrace = ActivityTraceId.CreateFromString(placed.Headers.GetValues("traceparent").Single().Split('-')[1]);
 
-        // The tick that expires the order releases its stock: that settlement, and its statements, belong to the tick's trace.
-        var (tick, trace) = await Eventually(() =>
+        // The deadline shard's sweep (started by its timer, or by its reminder's tick) asks the order, which expires and
+        // releases its stock: that settlement, and its statements, belong to the sweep's trace, not the checkout's.
+        var (ask, trace) = await Eventually(() =>
         {
-            var ticks = fixture.SiloSpans.Where(s => s.DisplayName.StartsWith("IRemindable/", StringComparison.Ordinal) && s.Kind == ActivityKind.Server
+            var asks = fixture.SiloSpans.Where(s => s.DisplayName.StartsWith("IOrderGrain/CheckDeadline", StringComparison.Ordinal) && s.Kind == ActivityKind.Server
                 && (s.GetTagItem("orleans.rpc.target_id") as string)?.Contains(orderId, StringComparison.Ordinal) == true);
-            return ticks.Select(t => (Tick: t, Trace: fixture.SiloSpans.Trace(t.TraceId)))
-                .FirstOrDefault(t => t.Trace.Any(s => s.DisplayName.StartsWith("IProductGrain/Settle", StringComparison.Ordinal)));
+            // Spans are exported as they end: the sweep's own comes once it has stored what the orders answered.
+            return asks.Select(a => (Ask: a, Trace: fixture.SiloSpans.Trace(a.TraceId)))
+                .FirstOrDefault(a => a.Trace.Any(s => s.DisplayName.StartsWith("IProductGrain/Settle", StringComparison.Ordinal))
+                    && a.Trace.Any(s => s.DisplayName == Traces.DeadlineSweep));
         }, TimeSpan.FromSeconds(30));
 
-        Assert.NotEqual(checkoutTrace, tick.TraceId);
+        Assert.NotEqual(checkoutTrace, ask.TraceId);
+        var byId = trace.ToDictionary(s => s.SpanId);
+        var root = Assert.Single(trace, s => !byId.ContainsKey(s.ParentSpanId));
+        Assert.True(root.DisplayName == Traces.DeadlineSweep || root.DisplayName.StartsWith("IRemindable/", StringComparison.Ordinal), root.DisplayName);
+        Assert.Equal(default, root.ParentSpanId);
+        Assert.Contains(trace, s => s.DisplayName == Traces.DeadlineSweep);
+        Assert.Contains(trace, s => s.Source.Name == "Npgsql");
+    }
+
+    [Fact]
+    public async Task A_reminder_tick_starts_its_own_trace()
+    {
+        var sku = await fixture.Client.CreateProduct(stock: 5);
+        var customer = JsonApi.NewKey("customer");
+        await fixture.Client.Put($"/api/carts/{customer}/items/{sku}", new { quantity = 1 });
+        using var checkout = new HttpRequestMessage(HttpMethod.Post, $"/api/carts/{customer}/checkout");
+        checkout.Headers.Add("Idempotency-Key", JsonApi.NewKey("checkout"));
+        Assert.Equal(HttpStatusCode.Created, (await fixture.Client.SendAsync(checkout)).StatusCode);
+
+        // The order's deadline shard registered its reminder, which ticks each second here: each tick is a trace's root,
+        // and the sweep it runs is part of it.
+        var sweep = await Eventually(
+            () => fixture.SiloSpans.FirstOrDefault(s => s.DisplayName == Traces.DeadlineSweep && s.ParentSpanId != default),
+            TimeSpan.FromSeconds(30));
+
+        var trace = fixture.SiloSpans.Trace(sweep.TraceId);
         var byId = trace.ToDictionary(s => s.SpanId);
         var root = Assert.Single(trace, s => !byId.ContainsKey(s.ParentSpanId));
         Assert.StartsWith("IRemindable/", root.DisplayName);
         Assert.Equal(default, root.ParentSpanId);
-        Assert.Contains(trace, s => s.Source.Name == "Npgsql");
     }
 
     [Fact]

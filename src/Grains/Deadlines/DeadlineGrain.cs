@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
@@ -23,6 +24,8 @@ namespace OrderActors.Grains.Deadlines;
 public sealed class DeadlineGrain : Grain, IDeadlineGrain, IRemindable
 {
     public const string ReminderName = "order-deadlines";
+
+    private static readonly ActivitySource Source = new(Traces.SourceName);
 
     private readonly IPersistentState<DeadlineState> state;
     private readonly IOptions<OrderOptions> options;
@@ -92,6 +95,13 @@ public sealed class DeadlineGrain : Grain, IDeadlineGrain, IRemindable
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => Sweep();
 
+    /// <summary>A sweep the timer starts is a trace of its own, not part of whichever call registered the timer.</summary>
+    private Task SweepOnTime()
+    {
+        Activity.Current = null;
+        return Sweep();
+    }
+
     /// <summary>Asks every order whose time has come, and stores what each answered.</summary>
     private async Task Sweep()
     {
@@ -100,6 +110,7 @@ public sealed class DeadlineGrain : Grain, IDeadlineGrain, IRemindable
             return;
         }
 
+        using var span = Source.StartActivity(Traces.DeadlineSweep);
         sweeping = true;
         try
         {
@@ -171,7 +182,7 @@ public sealed class DeadlineGrain : Grain, IDeadlineGrain, IRemindable
         alarmAt = due;
         var wait = due - DateTimeOffset.UtcNow;
         alarm = this.RegisterGrainTimer(
-            _ => Sweep(),
+            _ => SweepOnTime(),
             new GrainTimerCreationOptions(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, Timeout.InfiniteTimeSpan));
     }
 

@@ -1,3 +1,4 @@
+using OrderActors.Grains.Abstractions;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -44,7 +45,7 @@ public static class TelemetrySetup
             {
                 tracing.SetSampler(new ParentBasedSampler(new RequestOrReminderRoots()))
                     .AddAspNetCoreInstrumentation(options => options.Filter = http => !IsProbeOrScrape(http.Request.Path))
-                    .AddSource(ActivitySources.ApplicationGrainActivitySourceName, ActivitySources.RuntimeActivitySourceName);
+                    .AddSource(ActivitySources.ApplicationGrainActivitySourceName, ActivitySources.RuntimeActivitySourceName, Traces.SourceName);
                 instrument?.Invoke(tracing);
                 if (export)
                 {
@@ -68,7 +69,8 @@ public static class TelemetrySetup
     private sealed class RequestOrReminderRoots : Sampler
     {
         public override SamplingResult ShouldSample(in SamplingParameters parameters) =>
-            new(parameters.Name == "Microsoft.AspNetCore.Hosting.HttpRequestIn" || parameters.Name.StartsWith("IRemindable/", StringComparison.Ordinal)
+            new(parameters.Name is "Microsoft.AspNetCore.Hosting.HttpRequestIn" or Traces.DeadlineSweep
+                || parameters.Name.StartsWith("IRemindable/", StringComparison.Ordinal)
                 ? SamplingDecision.RecordAndSample
                 : SamplingDecision.Drop);
     }

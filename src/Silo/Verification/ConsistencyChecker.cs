@@ -71,7 +71,11 @@ public static class ConsistencyChecker
             }
         }
 
-        var tracked = stored.Deadlines.SelectMany(d => d.Due.Keys).ToHashSet();
+        // An order awaiting payment stores its deadline after answering and acknowledges its reservations after that:
+        // while a product still records one of them, that product's audit brings a lost deadline back.
+        var tracked = stored.Deadlines.SelectMany(d => d.Due.Keys)
+            .Concat(products.SelectMany(p => p.Reservations.Where(r => r.Value.Stage == ReservationStage.Reserved).Select(r => r.Key)))
+            .ToHashSet();
         foreach (var order in orders)
         {
             violations.AddRange(CheckOrder(order));
