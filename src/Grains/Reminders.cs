@@ -12,3 +12,34 @@ public static class Reminders
         }
     }
 }
+
+/// <summary>
+/// A reminder a grain registers at most once per activation, before the first change that needs it: registering is a
+/// write, and the reminder outlives the activation anyway. Cleared before the grain drops the reminder, so that a
+/// change made meanwhile registers it anew.
+/// </summary>
+public sealed class ReminderOnce(string name)
+{
+    private bool registered;
+
+    public async Task Ensure(Grain grain, TimeSpan due, TimeSpan period)
+    {
+        if (registered)
+        {
+            return;
+        }
+
+        registered = true;
+        try
+        {
+            await grain.RegisterOrUpdateReminder(name, due, period);
+        }
+        catch
+        {
+            registered = false;
+            throw;
+        }
+    }
+
+    public void Clear() => registered = false;
+}

@@ -27,15 +27,7 @@ public sealed class TraceExportTests(ShortPaymentWindowFixture fixture) : IClass
     [Fact]
     public async Task An_expiry_starts_its_own_trace_holding_what_it_causes()
     {
-        var sku = await fixture.Client.CreateProduct(stock: 5);
-        var customer = JsonApi.NewKey("customer");
-        await fixture.Client.Put($"/api/carts/{customer}/items/{sku}", new { quantity = 2 });
-        using var checkout = new HttpRequestMessage(HttpMethod.Post, $"/api/carts/{customer}/checkout");
-        checkout.Headers.Add("Idempotency-Key", JsonApi.NewKey("checkout"));
-        using var placed = await fixture.Client.SendAsync(checkout);
-        Assert.Equal(HttpStatusCode.Created, placed.StatusCode);
-        var orderId = (string)(await JsonApi.Read(placed))!["orderId"]!;
-        var checkoutTrace = ActivityTraceId.CreateFromString(placed.Headers.GetValues("traceparent").Single().Split('-')[1]);
+        var (orderId, checkoutTrace) = await PlaceOrder();
 
         // The deadline shard's sweep (started by its timer, or by its reminder's tick) asks the order, which expires and
         // releases its stock: that settlement, and its statements, belong to the sweep's trace, not the checkout's.
@@ -61,12 +53,7 @@ public sealed class TraceExportTests(ShortPaymentWindowFixture fixture) : IClass
     [Fact]
     public async Task A_reminder_tick_starts_its_own_trace()
     {
-        var sku = await fixture.Client.CreateProduct(stock: 5);
-        var customer = JsonApi.NewKey("customer");
-        await fixture.Client.Put($"/api/carts/{customer}/items/{sku}", new { quantity = 1 });
-        using var checkout = new HttpRequestMessage(HttpMethod.Post, $"/api/carts/{customer}/checkout");
-        checkout.Headers.Add("Idempotency-Key", JsonApi.NewKey("checkout"));
-        Assert.Equal(HttpStatusCode.Created, (await fixture.Client.SendAsync(checkout)).StatusCode);
+        await PlaceOrder();
 
         // The order's deadline shard registered its reminder, which ticks each second here: each tick is a trace's root,
         // and the sweep it runs is part of it.
@@ -130,6 +117,20 @@ public sealed class TraceExportTests(ShortPaymentWindowFixture fixture) : IClass
         });
         await app.StartAsync();
         return app;
+    }
+
+    /// <summary>Checks out two units of a new product: the order's id and the checkout's trace.</summary>
+    private async Task<(string OrderId, ActivityTraceId Trace)> PlaceOrder()
+    {
+        var sku = await fixture.Client.CreateProduct(stock: 5);
+        var customer = JsonApi.NewKey("customer");
+        await fixture.Client.Put($"/api/carts/{customer}/items/{sku}", new { quantity = 2 });
+        using var checkout = new HttpRequestMessage(HttpMethod.Post, $"/api/carts/{customer}/checkout");
+        checkout.Headers.Add("Idempotency-Key", JsonApi.NewKey("checkout"));
+        using var placed = await fixture.Client.SendAsync(checkout);
+        Assert.Equal(HttpStatusCode.Created, placed.StatusCode);
+        return ((string)(await JsonApi.Read(placed))!["orderId"]!,
+            ActivityTraceId.CreateFromString(placed.Headers.GetValues("traceparent").Single().Split('-')[1]));
     }
 
     private static async Task<T> Eventually<T>(Func<T?> find, TimeSpan timeout)

@@ -32,8 +32,8 @@ public sealed class DeadlineGrain : Grain, IDeadlineGrain, IRemindable
     private readonly ILogger<DeadlineGrain> log;
     private readonly GroupCommit writes;
 
-    /// <summary>Whether this activation has registered the shard's reminder (it is never unregistered).</summary>
-    private bool reminderRegistered;
+    /// <summary>The shard's reminder, registered once per activation by the first track; it is never unregistered.</summary>
+    private readonly ReminderOnce reminder = new(ReminderName);
 
     /// <summary>The timer that wakes the shard at its earliest entry, and when it is due.</summary>
     private IGrainTimer? alarm;
@@ -79,7 +79,7 @@ public sealed class DeadlineGrain : Grain, IDeadlineGrain, IRemindable
         Due[orderId] = due;
         Wake(due);
         var persisted = writes.Persist();
-        await EnsureReminder();
+        await reminder.Ensure(this, options.Value.ReminderPeriod, options.Value.ReminderPeriod);
         await persisted;
     }
 
@@ -184,22 +184,5 @@ public sealed class DeadlineGrain : Grain, IDeadlineGrain, IRemindable
         alarm = this.RegisterGrainTimer(
             _ => SweepOnTime(),
             new GrainTimerCreationOptions(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, Timeout.InfiniteTimeSpan));
-    }
-
-    private async Task EnsureReminder()
-    {
-        if (!reminderRegistered)
-        {
-            reminderRegistered = true;
-            try
-            {
-                await this.RegisterOrUpdateReminder(ReminderName, options.Value.ReminderPeriod, options.Value.ReminderPeriod);
-            }
-            catch
-            {
-                reminderRegistered = false;
-                throw;
-            }
-        }
     }
 }

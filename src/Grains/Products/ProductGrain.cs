@@ -33,8 +33,8 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
     private readonly IOptions<EventOptions> events;
     private readonly GroupCommit writes;
 
-    /// <summary>Whether this activation has registered the audit reminder.</summary>
-    private bool auditRegistered;
+    /// <summary>The audit reminder, registered once per activation by the first stock call.</summary>
+    private readonly ReminderOnce audit = new(AuditReminder);
 
     /// <summary>When this activation last put an event in a write; stock changes are announced once per interval.</summary>
     private DateTime lastAnnounced = DateTime.MinValue;
@@ -292,7 +292,7 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
         {
             // Cleared before the await: a reservation made meanwhile registers the reminder anew, and that newer
             // registration has another version, which this unregistration (by the version it read) cannot remove.
-            auditRegistered = false;
+            audit.Clear();
             await this.DropReminder(AuditReminder);
             return;
         }
@@ -332,7 +332,7 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
     {
         Product.Reservations[reservationId] = new ReservationState { Quantity = quantity, ReservedAt = DateTimeOffset.UtcNow, Stage = stage };
         var persisted = Persist();
-        await EnsureAudit();
+        await audit.Ensure(this, options.Value.RecoveryDelay, options.Value.ReminderPeriod);
         await persisted;
     }
 
@@ -345,23 +345,6 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
 
     private Error Contradicts(string reservationId, ReservationState held) =>
         Error.Conflict($"Reservation '{reservationId}' of '{Sku}' is {held.Stage} with {held.Quantity} units.");
-
-    private async Task EnsureAudit()
-    {
-        if (!auditRegistered)
-        {
-            auditRegistered = true;
-            try
-            {
-                await this.RegisterOrUpdateReminder(AuditReminder, options.Value.RecoveryDelay, options.Value.ReminderPeriod);
-            }
-            catch
-            {
-                auditRegistered = false;
-                throw;
-            }
-        }
-    }
 
     /// <summary>
     /// Counts the change just made as a new version, records its event if it has one, and persists every change so
