@@ -38,7 +38,7 @@ public sealed class TraceExportTests(ShortPaymentWindowFixture fixture) : IClass
             // Spans are exported as they end: the sweep's own comes once it has stored what the orders answered.
             return asks.Select(a => (Ask: a, Trace: fixture.SiloSpans.Trace(a.TraceId)))
                 .FirstOrDefault(a => a.Trace.Any(s => s.DisplayName.StartsWith("IProductGrain/Settle", StringComparison.Ordinal))
-                    && a.Trace.Any(s => s.DisplayName == Traces.DeadlineSweep));
+                    && a.Trace.Any(s => s.DisplayName == Traces.DeadlineSweep) && a.Trace.Any(s => s.ParentSpanId == default));
         }, TimeSpan.FromSeconds(30));
 
         Assert.NotEqual(checkoutTrace, ask.TraceId);
@@ -56,12 +56,13 @@ public sealed class TraceExportTests(ShortPaymentWindowFixture fixture) : IClass
         await PlaceOrder();
 
         // The order's deadline shard registered its reminder, which ticks each second here: each tick is a trace's root,
-        // and the sweep it runs is part of it.
-        var sweep = await Eventually(
-            () => fixture.SiloSpans.FirstOrDefault(s => s.DisplayName == Traces.DeadlineSweep && s.ParentSpanId != default),
+        // and the sweep it runs is part of it. Spans are exported as they end, the tick's root last.
+        var trace = await Eventually(
+            () => fixture.SiloSpans.Where(s => s.DisplayName == Traces.DeadlineSweep && s.ParentSpanId != default)
+                .Select(s => fixture.SiloSpans.Trace(s.TraceId))
+                .FirstOrDefault(t => t.Any(s => s.ParentSpanId == default)),
             TimeSpan.FromSeconds(30));
 
-        var trace = fixture.SiloSpans.Trace(sweep.TraceId);
         var byId = trace.ToDictionary(s => s.SpanId);
         var root = Assert.Single(trace, s => !byId.ContainsKey(s.ParentSpanId));
         Assert.StartsWith("IRemindable/", root.DisplayName);
