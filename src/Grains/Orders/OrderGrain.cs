@@ -433,15 +433,11 @@ public sealed class OrderGrain(
             return;
         }
 
-        var settlement = action == StockAction.Commit ? Settlement.Commit : Settlement.Release;
         try
         {
-            var results = await Task.WhenAll(Order.Lines.Select(line => action == StockAction.Return
-                ? ReturnLine(line)
-                : Product(line.Sku).Settle(OrderId, line.Quantity, settlement)));
-            if (results.FirstOrDefault(r => !r.IsSuccess) is { } refused)
+            if (await ApplyStock(action) is { } refused)
             {
-                throw new InvalidOperationException($"Order '{OrderId}': {action} of its stock was refused: {refused.Error!.Detail}");
+                throw new InvalidOperationException($"Order '{OrderId}': {action} of its stock was refused: {refused.Detail}");
             }
         }
         catch
@@ -455,8 +451,18 @@ public sealed class OrderGrain(
         await Save();
         if (action != StockAction.Return)
         {
-            Acknowledge(settlement == Settlement.Commit ? ReservationStage.Committed : ReservationStage.Released);
+            Acknowledge(action == StockAction.Commit ? ReservationStage.Committed : ReservationStage.Released);
         }
+    }
+
+    /// <summary>Applies a stock effect to every line at once; the first product's refusal, or null when all accepted.</summary>
+    private async Task<Error?> ApplyStock(StockAction action)
+    {
+        var settlement = action == StockAction.Commit ? Settlement.Commit : Settlement.Release;
+        var results = await Task.WhenAll(Order.Lines.Select(line => action == StockAction.Return
+            ? ReturnLine(line)
+            : Product(line.Sku).Settle(OrderId, line.Quantity, settlement)));
+        return results.FirstOrDefault(r => !r.IsSuccess)?.Error;
     }
 
     private async Task<Result<Done>> ReturnLine(OrderLineState line)
@@ -517,10 +523,9 @@ public sealed class OrderGrain(
         working = true;
         try
         {
-            var results = await Task.WhenAll(Order.Lines.Select(line => Product(line.Sku).Settle(OrderId, line.Quantity, Settlement.Commit)));
-            if (results.FirstOrDefault(r => !r.IsSuccess) is { } refused)
+            if (await ApplyStock(StockAction.Commit) is { } refused)
             {
-                throw new DependencyUnavailableException($"Order '{OrderId}': the sale of its stock was refused: {refused.Error!.Detail}");
+                throw new DependencyUnavailableException($"Order '{OrderId}': the sale of its stock was refused: {refused.Detail}");
             }
         }
         finally
