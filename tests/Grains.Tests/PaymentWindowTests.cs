@@ -1,4 +1,6 @@
 using OrderActors.Grains.Abstractions;
+using OrderActors.Grains.Deadlines;
+using OrderActors.Grains.Orders;
 using Orleans.TestingHost;
 
 namespace OrderActors.Grains.Tests;
@@ -43,6 +45,29 @@ public sealed class PaymentWindowTests(ShortPaymentWindowCluster fixture) : ICla
 
         Assert.Equal(OrderStatus.Cancelled, cancelled.Status);
         Assert.Equal((10, 0, 10), Stock(await Eventually(async () => (await product.Get()).Value!, p => p.OnHand == 10)));
+    }
+
+    [Fact]
+    public async Task An_order_whose_deadline_write_failed_is_tracked_again_through_its_products_audit_and_expires()
+    {
+        var sku = Unique.Key("sku");
+        var product = fixture.Grains.GetGrain<IProductGrain>(sku);
+        await product.Create(new CreateProduct("Thing", "", 1m, "USD", 10));
+        var cart = fixture.Grains.GetGrain<ICartGrain>(Unique.Key("customer"));
+        await cart.SetQuantity(sku, 3);
+        var key = Unique.Key("checkout");
+        var orderId = OrderIds.ForCheckout(cart.GetPrimaryKeyString(), key);
+        var shard = fixture.Grains.GetGrain<IDeadlineGrain>(DeadlineGrain.KeyFor(orderId, new OrderOptions().DeadlineShards));
+        await fixture.Grains.GetGrain<IStorageFaultGrain>("deadlines").AddFaultOnWrite(shard.GetGrainId(), new TimeoutException("injected storage timeout"));
+
+        // The client does not wait for the deadline; the reservation stays unacknowledged, so the product's audit asks.
+        var order = await cart.Checkout(key);
+        Assert.True(order.IsSuccess, order.Error?.Detail);
+        Assert.Equal(7, (await product.Get()).Value!.Available);
+
+        var cancelled = await Eventually(async () => (await fixture.Grains.GetGrain<IOrderGrain>(orderId).Get()).Value!, o => o.Status == OrderStatus.Cancelled);
+        Assert.Equal(OrderStatus.Cancelled, cancelled.Status);
+        Assert.Equal(10, (await Eventually(async () => (await product.Get()).Value!, p => p.Available == 10)).Available);
     }
 
     [Fact]

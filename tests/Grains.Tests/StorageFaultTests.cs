@@ -82,6 +82,23 @@ public sealed class StorageFaultTests(StandardCluster fixture)
     }
 
     [Fact]
+    public async Task A_placement_whose_order_write_failed_leaves_no_stock_held_after_the_audit_and_its_retry_places_one_order()
+    {
+        var sku = await NewProduct(stock: 5);
+        var cart = await CartWith((sku, 2));
+        var orderId = OrderIds.ForCheckout(cart.GetPrimaryKeyString(), "k1");
+
+        // The reservation was stored, the order was not: the product's audit asks the order, which does not exist.
+        await WriteFails("order", Order(orderId), () => cart.Checkout("k1"));
+        await Eventually(async () => Stock((await Product(sku).Get()).Value!) == (5, 0, 5));
+
+        var order = await cart.Checkout("k1");
+        Assert.True(order.IsSuccess, order.Error?.Detail);
+        Assert.Equal(orderId, order.Value!.OrderId);
+        Assert.Equal((5, 2, 3), Stock((await Product(sku).Get()).Value!));
+    }
+
+    [Fact]
     public async Task A_checkout_whose_reservation_was_not_stored_is_retried_with_the_same_key_into_one_order()
     {
         var sku = await NewProduct(stock: 5);
