@@ -75,13 +75,19 @@ public sealed class ObservabilityTests(GatewayFixture fixture)
     [Fact]
     public async Task The_gateway_exposes_prometheus_metrics_with_http_duration_by_route_and_status()
     {
-        await fixture.Client.CreateProduct();
+        // Its own gateway: every gateway of this fixture runs in one process, each with a meter named like ASP.NET Core's,
+        // and OpenTelemetry stops them all when one is disposed (open-telemetry/opentelemetry-dotnet#6412). A gateway
+        // that another test derived and disposed would leave the fixture's own without the HTTP metric; in a real
+        // gateway process there is one host and one meter.
+        await using var gateway = fixture.Gateway.WithWebHostBuilder(_ => { });
+        using var client = GatewayFixture.WithToken(gateway.CreateClient(), GatewayFixture.Token("admin", "admin"));
+        await client.CreateProduct();
 
-        // The exporter answers a scrape from its cache for a moment: one made by another test just now may not show this request yet.
+        // The exporter answers a scrape from its cache for a moment: one made just now may not show this request yet.
         var text = "";
         for (var deadline = DateTime.UtcNow.AddSeconds(5); DateTime.UtcNow < deadline && !text.Contains("http_response_status_code=\"201\""); await Task.Delay(100))
         {
-            text = await fixture.Anonymous().GetStringAsync("/metrics");
+            text = await client.GetStringAsync("/metrics");
         }
 
         Assert.Contains("http_server_request_duration_seconds_bucket", text);
