@@ -134,13 +134,29 @@ public sealed class ProcessCluster : IAsyncDisposable
         return (int)cluster!["activeSilos"]!;
     }
 
+    /// <summary>
+    /// As <see cref="ActiveSilosAsync"/>, but a 503 counts as no answer yet: right after a silo leaves, the gateway may
+    /// answer a call that reached the leaving silo with 503 and Retry-After, as it does for any request then.
+    /// </summary>
+    private async Task<int?> ActiveSilosOrNoneAsync()
+    {
+        try
+        {
+            return await ActiveSilosAsync();
+        }
+        catch (HttpRequestException e) when (e.StatusCode == HttpStatusCode.ServiceUnavailable)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The gateway's view of the cluster: <c>activeSilos</c> and <c>silos[address, status, activations, ...]</c>.</summary>
     public async Task<JsonNode> ClusterViewAsync() => (await Api.GetFromJsonAsync<JsonNode>("/api/admin/cluster"))!;
 
     public async Task WaitForActiveSilosAsync(int count)
     {
         var deadline = DateTime.UtcNow + StartTimeout;
-        while (await ActiveSilosAsync() != count)
+        while (await ActiveSilosOrNoneAsync() != count)
         {
             if (DateTime.UtcNow > deadline)
             {

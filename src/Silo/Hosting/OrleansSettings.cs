@@ -16,6 +16,32 @@ public sealed class OrleansSettings
     /// <summary>Bind every interface (containers) instead of only the advertised address.</summary>
     public bool ListenOnAnyAddress { get; set; }
 
+    /// <summary>
+    /// Which grain directory the cluster keeps: <c>StronglyConsistent</c> (Orleans' versioned, range-locked in-cluster
+    /// directory) or <c>Default</c> (Orleans' eventually consistent one). Every silo of a cluster must agree.
+    /// </summary>
+    public string? GrainDirectory { get; set; } = "Default";
+
+    public bool UsesStronglyConsistentDirectory => GrainDirectory?.ToLowerInvariant() switch
+    {
+        "stronglyconsistent" => true,
+        "default" or "" or null => false,
+        _ => throw new InvalidOperationException($"Orleans:GrainDirectory is '{GrainDirectory}'; expected StronglyConsistent or Default."),
+    };
+
+    /// <summary>
+    /// Where new activations go unless a grain says otherwise: <c>ResourceOptimized</c> (Orleans' default: the least
+    /// loaded silo, the local one when close) or <c>Random</c> (any compatible silo, evenly).
+    /// </summary>
+    public string? Placement { get; set; } = "ResourceOptimized";
+
+    public bool PlacesRandomly => Placement?.ToLowerInvariant() switch
+    {
+        "random" => true,
+        "resourceoptimized" or "" or null => false,
+        _ => throw new InvalidOperationException($"Orleans:Placement is '{Placement}'; expected ResourceOptimized or Random."),
+    };
+
     public IPAddress ResolveAdvertisedAddress()
     {
         if (!string.Equals(AdvertisedAddress, "auto", StringComparison.OrdinalIgnoreCase))

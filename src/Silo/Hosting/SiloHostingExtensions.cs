@@ -84,6 +84,22 @@ public static class SiloHostingExtensions
             {
                 silo.UseTls(tls.LoadCertificate(), tls.Configure);
             }
+            if (settings.PlacesRandomly)
+            {
+                // Orleans' default weighs each silo's load and puts nearly every new activation on a silo that just
+                // joined (fewest activations), a cold process; random placement splits them evenly from the start.
+                silo.Services.AddSingleton<PlacementStrategy, RandomPlacement>();
+            }
+            if (settings.UsesStronglyConsistentDirectory)
+            {
+                // Orleans' strongly consistent in-cluster directory: a joining or leaving silo hands its directory range
+                // over under a view lock instead of racing it (no second activation while a silo joins) and grains whose
+                // directory entry lived on a stopped silo are not all deactivated with it. Experimental in Orleans 10;
+                // every silo of a cluster must run the same directory.
+#pragma warning disable ORLEANSEXP003 // experimental API, chosen by configuration (see above)
+                silo.AddDistributedGrainDirectory();
+#pragma warning restore ORLEANSEXP003
+            }
             if (configuration.GetValue<bool>("Orleans:ActivationRebalancing"))
             {
                 // Placement only decides where new activations go; the rebalancer also moves existing ones onto a silo
