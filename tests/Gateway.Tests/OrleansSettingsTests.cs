@@ -8,32 +8,22 @@ namespace OrderActors.Gateway.Tests;
 public sealed class OrleansSettingsTests
 {
     [Theory]
-    [InlineData("Default", false)]
-    [InlineData("StronglyConsistent", true)]
-    [InlineData("stronglyconsistent", true)]
-    public void The_grain_directory_setting_picks_the_directory(string value, bool stronglyConsistent) =>
-        Assert.Equal(stronglyConsistent, new OrleansSettings { GrainDirectory = value }.UsesStronglyConsistentDirectory);
-
-    [Fact]
-    public void An_unknown_grain_directory_stops_the_silo_with_the_values_it_accepts()
-    {
-        var error = Assert.Throws<InvalidOperationException>(() => new OrleansSettings { GrainDirectory = "Redis" }.UsesStronglyConsistentDirectory);
-
-        Assert.Contains("Orleans:GrainDirectory is 'Redis'; expected StronglyConsistent or Default.", error.Message);
-    }
+    [InlineData(nameof(OrleansSettings.GrainDirectory), "Default", false)]
+    [InlineData(nameof(OrleansSettings.GrainDirectory), "StronglyConsistent", true)]
+    [InlineData(nameof(OrleansSettings.GrainDirectory), "stronglyconsistent", true)]
+    [InlineData(nameof(OrleansSettings.Placement), "ResourceOptimized", false)]
+    [InlineData(nameof(OrleansSettings.Placement), "random", true)]
+    public void A_cluster_choice_is_read_whatever_its_case(string setting, string value, bool chosen) =>
+        Assert.Equal(chosen, Chosen(setting, value));
 
     [Theory]
-    [InlineData("ResourceOptimized", false)]
-    [InlineData("random", true)]
-    public void The_placement_setting_picks_the_default_placement(string value, bool random) =>
-        Assert.Equal(random, new OrleansSettings { Placement = value }.PlacesRandomly);
-
-    [Fact]
-    public void An_unknown_placement_stops_the_silo_with_the_values_it_accepts()
+    [InlineData(nameof(OrleansSettings.GrainDirectory), "Redis", "Orleans:GrainDirectory is 'Redis'; expected StronglyConsistent or Default.")]
+    [InlineData(nameof(OrleansSettings.Placement), "PreferLocal", "Orleans:Placement is 'PreferLocal'; expected ResourceOptimized or Random.")]
+    public void An_unknown_choice_stops_the_silo_with_the_values_it_accepts(string setting, string value, string message)
     {
-        var error = Assert.Throws<InvalidOperationException>(() => new OrleansSettings { Placement = "PreferLocal" }.PlacesRandomly);
+        var error = Assert.Throws<InvalidOperationException>(() => Chosen(setting, value));
 
-        Assert.Contains("Orleans:Placement is 'PreferLocal'; expected ResourceOptimized or Random.", error.Message);
+        Assert.Equal(message, error.Message);
     }
 
     [Theory]
@@ -47,4 +37,11 @@ public sealed class OrleansSettingsTests
 
         Assert.IsType(expected, silo.Services.GetRequiredService<PlacementStrategy>());
     }
+
+    private static bool Chosen(string setting, string value) => setting switch
+    {
+        nameof(OrleansSettings.GrainDirectory) => new OrleansSettings { GrainDirectory = value }.UsesStronglyConsistentDirectory,
+        nameof(OrleansSettings.Placement) => new OrleansSettings { Placement = value }.PlacesRandomly,
+        _ => throw new ArgumentOutOfRangeException(nameof(setting), setting, "not a choice of OrleansSettings"),
+    };
 }
