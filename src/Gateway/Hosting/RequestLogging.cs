@@ -10,12 +10,22 @@ namespace OrderActors.Gateway.Hosting;
 /// </summary>
 public static class RequestLogging
 {
+    /// <summary>
+    /// The least severe request line written (configuration <c>RequestLog:MinimumLevel</c>): <c>Information</c> writes
+    /// every request; <c>Error</c> only those that failed with 5xx, and the others' lines are not even built.
+    /// </summary>
+    public const string MinimumLevelSetting = "RequestLog:MinimumLevel";
+
     public static WebApplication UseGatewayRequestLogging(this WebApplication app)
     {
+        // The host's own logger (the static Log.Logger is left alone, see SerilogSetup); raised to the configured level
+        // through a logger of its own, so that everything else keeps the host's levels.
+        var host = app.Services.GetRequiredService<Serilog.ILogger>();
+        var minimum = app.Configuration.GetValue(MinimumLevelSetting, LogEventLevel.Information);
+        var logger = minimum <= LogEventLevel.Information ? host : new LoggerConfiguration().MinimumLevel.Is(minimum).WriteTo.Logger(host).CreateLogger();
         app.UseSerilogRequestLogging(options =>
         {
-            // The host's own logger: the static Log.Logger is left alone (see SerilogSetup).
-            options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
+            options.Logger = logger;
             options.MessageTemplate = "HTTP {RequestMethod} {Route} responded {StatusCode} in {Elapsed:0.0} ms";
             options.EnrichDiagnosticContext = (diagnostics, context) =>
             {
