@@ -63,9 +63,7 @@ public sealed class ObservabilityTests(GatewayFixture fixture)
 
         // The same sink takes both gateways' lines: once the default gateway's line for a later request is there,
         // a line for the quiet gateway's request would have been too.
-        using (await Get("/api/products?limit=1", logged))
-        {
-        }
+        (await Get("/api/products?limit=1", logged)).Dispose();
 
         await Eventually(() => fixture.GatewayLogs.WithProperty("RequestId", logged)
             .FirstOrDefault(e => e.MessageTemplate.Text.StartsWith("HTTP ", StringComparison.Ordinal)));

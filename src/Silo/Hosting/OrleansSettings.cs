@@ -22,12 +22,7 @@ public sealed class OrleansSettings
     /// </summary>
     public string? GrainDirectory { get; set; } = "Default";
 
-    public bool UsesStronglyConsistentDirectory => GrainDirectory?.ToLowerInvariant() switch
-    {
-        "stronglyconsistent" => true,
-        "default" or "" or null => false,
-        _ => throw new InvalidOperationException($"Orleans:GrainDirectory is '{GrainDirectory}'; expected StronglyConsistent or Default."),
-    };
+    public bool UsesStronglyConsistentDirectory => IsChosen(GrainDirectory, nameof(GrainDirectory), chosen: "StronglyConsistent", otherwise: "Default");
 
     /// <summary>
     /// Where new activations go unless a grain says otherwise: <c>ResourceOptimized</c> (Orleans' default: the least
@@ -35,12 +30,7 @@ public sealed class OrleansSettings
     /// </summary>
     public string? Placement { get; set; } = "ResourceOptimized";
 
-    public bool PlacesRandomly => Placement?.ToLowerInvariant() switch
-    {
-        "random" => true,
-        "resourceoptimized" or "" or null => false,
-        _ => throw new InvalidOperationException($"Orleans:Placement is '{Placement}'; expected ResourceOptimized or Random."),
-    };
+    public bool PlacesRandomly => IsChosen(Placement, nameof(Placement), chosen: "Random", otherwise: "ResourceOptimized");
 
     public IPAddress ResolveAdvertisedAddress()
     {
@@ -53,4 +43,10 @@ public sealed class OrleansSettings
             .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
             ?? throw new InvalidOperationException("Orleans:AdvertisedAddress is 'auto' but this host has no non-loopback IPv4 address.");
     }
+
+    /// <summary>A two-way setting: true for <paramref name="chosen"/>, false for <paramref name="otherwise"/> or nothing.</summary>
+    private static bool IsChosen(string? value, string setting, string chosen, string otherwise) =>
+        string.IsNullOrEmpty(value) || string.Equals(value, otherwise, StringComparison.OrdinalIgnoreCase) ? false
+        : string.Equals(value, chosen, StringComparison.OrdinalIgnoreCase) ? true
+        : throw new InvalidOperationException($"Orleans:{setting} is '{value}'; expected {chosen} or {otherwise}.");
 }
