@@ -22,7 +22,7 @@ public sealed class OrleansSettings
     /// </summary>
     public string? GrainDirectory { get; set; } = "Default";
 
-    public bool UsesStronglyConsistentDirectory => IsChosen(GrainDirectory, nameof(GrainDirectory), chosen: "StronglyConsistent", otherwise: "Default");
+    public bool UsesStronglyConsistentDirectory => IsChosen(GrainDirectory, nameof(GrainDirectory), chosen: "StronglyConsistent", accepted: ["StronglyConsistent", "Default"]);
 
     /// <summary>
     /// Where new activations go unless a grain says otherwise: <c>ResourceOptimized</c> (Orleans' default: the least
@@ -30,7 +30,7 @@ public sealed class OrleansSettings
     /// </summary>
     public string? Placement { get; set; } = "ResourceOptimized";
 
-    public bool PlacesRandomly => IsChosen(Placement, nameof(Placement), chosen: "Random", otherwise: "ResourceOptimized");
+    public bool PlacesRandomly => IsChosen(Placement, nameof(Placement), chosen: "Random", accepted: ["ResourceOptimized", "Random"]);
 
     public IPAddress ResolveAdvertisedAddress()
     {
@@ -44,9 +44,9 @@ public sealed class OrleansSettings
             ?? throw new InvalidOperationException("Orleans:AdvertisedAddress is 'auto' but this host has no non-loopback IPv4 address.");
     }
 
-    /// <summary>A two-way setting: true for <paramref name="chosen"/>, false for <paramref name="otherwise"/> or nothing.</summary>
-    private static bool IsChosen(string? value, string setting, string chosen, string otherwise) =>
-        string.IsNullOrEmpty(value) || string.Equals(value, otherwise, StringComparison.OrdinalIgnoreCase) ? false
-        : string.Equals(value, chosen, StringComparison.OrdinalIgnoreCase) ? true
-        : throw new InvalidOperationException($"Orleans:{setting} is '{value}'; expected {chosen} or {otherwise}.");
+    /// <summary>A two-way setting: true for <paramref name="chosen"/>, false for the other accepted value or nothing.</summary>
+    private static bool IsChosen(string? value, string setting, string chosen, string[] accepted) =>
+        string.IsNullOrEmpty(value) ? false
+        : accepted.Contains(value, StringComparer.OrdinalIgnoreCase) ? string.Equals(value, chosen, StringComparison.OrdinalIgnoreCase)
+        : throw new InvalidOperationException($"Orleans:{setting} is '{value}'; expected {string.Join(" or ", accepted)}.");
 }
