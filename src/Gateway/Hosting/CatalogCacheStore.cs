@@ -1,38 +1,60 @@
 using Microsoft.AspNetCore.OutputCaching;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.Options;
 using OrderActors.Grains.Abstractions;
 using StackExchange.Redis;
+using ZiggyCreatures.Caching.Fusion;
+using ZiggyCreatures.Caching.Fusion.Backplane.StackExchangeRedis;
+using ZiggyCreatures.Caching.Fusion.Serialization.SystemTextJson;
 
 namespace OrderActors.Gateway.Hosting;
 
 /// <summary>
-/// The catalog's shared response-cache store: ASP.NET Core output caching in Redis, under the service's key prefix.
-/// Gateways store and evict entries in it; silos evict from it when the event log shows a product changed. One
-/// definition (this file is linked into the silo), so both always talk to the same keys.
+/// The catalog's response-cache store, in two levels (FusionCache): each process's memory in front of Redis, which every
+/// gateway shares. A hit is served from memory without a Redis round trip; an eviction (a tag's removal) is written to
+/// Redis and published on its backplane before it returns, and each other process drops its memory copies on receipt.
+/// Gateways store and evict entries; silos evict when the event log shows a product changed. One definition (this file
+/// is linked into the silo), so both always talk to the same keys and channel.
 /// </summary>
 public static class CatalogCacheStore
 {
     /// <summary>
-    /// Registers the Redis store (connection string <c>OutputCache</c>, else <c>Redis</c>) behind
-    /// <see cref="FailSoftOutputCacheStore"/> as the <see cref="IOutputCacheStore"/>.
+    /// Registers the two-level store (Redis: connection string <c>OutputCache</c>, else <c>Redis</c>) as the
+    /// <see cref="IOutputCacheStore"/>. Redis failures are logged and never thrown: while Redis is away each process
+    /// serves what its memory holds and the grains the rest, and an eviction reaches only the process that made it, so
+    /// the TTL bounds what another gateway can miss.
     /// </summary>
     public static IServiceCollection AddCatalogCacheStore(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddStackExchangeRedisOutputCache(options =>
-        {
-            var redis = ConfigurationOptions.Parse(configuration.GetConnectionString("OutputCache") ?? configuration.GetConnectionString("Redis")!);
-            // Start without Redis and fail each call at once while it is away: a cache outage is a miss, not a wait.
-            redis.AbortOnConnectFail = false;
-            redis.BacklogPolicy = BacklogPolicy.FailFast;
-            options.ConfigurationOptions = redis;
-            options.InstanceName = CatalogCacheKeys.InstanceName(configuration["Orleans:ServiceId"]!);
-        });
+        var redis = ConfigurationOptions.Parse(configuration.GetConnectionString("OutputCache") ?? configuration.GetConnectionString("Redis")!);
+        // Start without Redis and fail each call at once while it is away: a cache outage is a miss, not a wait.
+        redis.AbortOnConnectFail = false;
+        redis.BacklogPolicy = BacklogPolicy.FailFast;
+        var instance = CatalogCacheKeys.InstanceName(configuration["Orleans:ServiceId"]!);
 
-        var redisStore = services.Last(service => service.ServiceType == typeof(IOutputCacheStore));
-        services.Remove(redisStore);
-        services.AddSingleton<IOutputCacheStore>(provider => new FailSoftOutputCacheStore(
-            (IOutputCacheStore)(redisStore.ImplementationFactory?.Invoke(provider)
-                ?? ActivatorUtilities.CreateInstance(provider, redisStore.ImplementationType!)),
-            provider.GetRequiredService<ILogger<FailSoftOutputCacheStore>>()));
+        services.AddFusionCache()
+            .WithOptions(options =>
+            {
+                options.CacheKeyPrefix = instance;
+                options.BackplaneChannelPrefix = instance;
+                // Memory is bounded by OutputCache:SizeLimit: every entry, the tags' own included, states its size.
+                options.TagsDefaultEntryOptions.Size = 1;
+            })
+            .WithDefaultEntryOptions(entry =>
+            {
+                entry.Size = 1;
+                // An eviction is on the backplane before the write that caused it answers.
+                entry.AllowBackgroundBackplaneOperations = false;
+            })
+            .WithMemoryCache(provider => new MemoryCache(new MemoryCacheOptions
+            {
+                SizeLimit = provider.GetRequiredService<IOptions<OutputCacheOptions>>().Value.SizeLimit,
+            }))
+            .WithSerializer(new FusionCacheSystemTextJsonSerializer())
+            .WithDistributedCache(new RedisCache(new RedisCacheOptions { ConfigurationOptions = redis }))
+            .WithBackplane(new RedisBackplane(new RedisBackplaneOptions { ConfigurationOptions = redis }));
+        services.AddSingleton<IOutputCacheStore, FusionOutputCacheStore>();
         return services;
     }
 
@@ -48,49 +70,15 @@ public static class CatalogCacheStore
     }
 }
 
-/// <summary>
-/// The Redis store behind a guard: while Redis is unreachable every read is a miss and every write or eviction is
-/// skipped (logged), so the catalog is served from the grains instead of failing. Any failure counts, not only
-/// RedisException: the store also throws AggregateException from its batched commands.
-/// </summary>
-public sealed class FailSoftOutputCacheStore(IOutputCacheStore store, ILogger<FailSoftOutputCacheStore> logger) : IOutputCacheStore, IDisposable
+/// <summary>ASP.NET Core output caching's store on FusionCache: an entry lives its TTL in both levels, sized by its bytes.</summary>
+public sealed class FusionOutputCacheStore(IFusionCache cache) : IOutputCacheStore
 {
-    public async ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellation)
-    {
-        try
-        {
-            return await store.GetAsync(key, cancellation);
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            logger.LogWarning(exception, "Output cache unavailable; serving without it");
-            return null;
-        }
-    }
+    public async ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellation) =>
+        (await cache.TryGetAsync<byte[]>(key, token: cancellation)).GetValueOrDefault();
 
-    public async ValueTask SetAsync(string key, byte[] value, string[]? tags, TimeSpan validFor, CancellationToken cancellation)
-    {
-        try
-        {
-            await store.SetAsync(key, value, tags, validFor, cancellation);
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            logger.LogWarning(exception, "Output cache unavailable; response not stored");
-        }
-    }
+    public ValueTask SetAsync(string key, byte[] value, string[]? tags, TimeSpan validFor, CancellationToken cancellation) =>
+        cache.SetAsync(key, value, cache.CreateEntryOptions(entry => entry.Size = value.Length, validFor), tags, cancellation);
 
-    public async ValueTask EvictByTagAsync(string tag, CancellationToken cancellation)
-    {
-        try
-        {
-            await store.EvictByTagAsync(tag, cancellation);
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            logger.LogWarning(exception, "Output cache unavailable; tag {Tag} not evicted (its entries expire within their TTL)", tag);
-        }
-    }
-
-    public void Dispose() => (store as IDisposable)?.Dispose();
+    public ValueTask EvictByTagAsync(string tag, CancellationToken cancellation) =>
+        cache.RemoveByTagAsync(tag, token: cancellation);
 }
