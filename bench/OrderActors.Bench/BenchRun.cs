@@ -128,7 +128,7 @@ public sealed partial class BenchRun(BenchSettings settings) : IAsyncDisposable
         var miss = await WarmedAsync(seconds => Wrk.RunAsync(product, settings.Concurrency, seconds, settings.Token, header: "Cache-Control: no-cache"));
         var baseline = await WarmedAsync(seconds => Wrk.RunAsync(hello.Address, settings.Concurrency, seconds, settings.Token));
         report.Add("R1", "read path: GET product (cache hit) ÷ Kestrel hello-world", "req/s", hit, baseline, 0.6,
-            "wrk -t2, same connections, warm-up and duration on both sides; served from the Redis output cache");
+            "wrk -t2, same connections, warm-up and duration on both sides; served from the gateway's response cache (its memory level)");
         report.Add("R1-miss", "read path: GET product (cache bypassed) ÷ Kestrel hello-world", "req/s", miss, baseline, null,
             "as R1 with Cache-Control: no-cache: every request reaches the product grain");
     }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.OutputCaching;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
@@ -51,7 +52,8 @@ public static class CatalogCacheStore
             {
                 SizeLimit = provider.GetRequiredService<IOptions<OutputCacheOptions>>().Value.SizeLimit,
             }))
-            .WithSerializer(new FusionCacheSystemTextJsonSerializer())
+            // Its entries' metadata holds value tuples, which System.Text.Json writes only when told to include fields.
+            .WithSerializer(new FusionCacheSystemTextJsonSerializer(new JsonSerializerOptions { IncludeFields = true }))
             .WithDistributedCache(new RedisCache(new RedisCacheOptions { ConfigurationOptions = redis }))
             .WithBackplane(new RedisBackplane(new RedisBackplaneOptions { ConfigurationOptions = redis }));
         services.AddSingleton<IOutputCacheStore, FusionOutputCacheStore>();
@@ -76,8 +78,10 @@ public sealed class FusionOutputCacheStore(IFusionCache cache) : IOutputCacheSto
     public async ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellation) =>
         (await cache.TryGetAsync<byte[]>(key, token: cancellation)).GetValueOrDefault();
 
+    // A store needs no backplane message: until one of its tags is removed (which is published), a copy stored by any
+    // gateway is as good as this one, and after the removal every gateway's older copy is hidden by the tag.
     public ValueTask SetAsync(string key, byte[] value, string[]? tags, TimeSpan validFor, CancellationToken cancellation) =>
-        cache.SetAsync(key, value, cache.CreateEntryOptions(entry => entry.Size = value.Length, validFor), tags, cancellation);
+        cache.SetAsync(key, value, cache.CreateEntryOptions(entry => entry.SetSize(value.Length).SetSkipBackplaneNotifications(true), validFor), tags, cancellation);
 
     public ValueTask EvictByTagAsync(string tag, CancellationToken cancellation) =>
         cache.RemoveByTagAsync(tag, token: cancellation);
