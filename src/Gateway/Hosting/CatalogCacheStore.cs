@@ -1,12 +1,10 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.OutputCaching;
 using Microsoft.Extensions.Caching.Memory;
-using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Options;
 using OrderActors.Grains.Abstractions;
 using StackExchange.Redis;
 using ZiggyCreatures.Caching.Fusion;
-using ZiggyCreatures.Caching.Fusion.Backplane.StackExchangeRedis;
 using ZiggyCreatures.Caching.Fusion.Serialization.SystemTextJson;
 
 namespace OrderActors.Gateway.Hosting;
@@ -34,6 +32,9 @@ public static class CatalogCacheStore
         redis.BacklogPolicy = BacklogPolicy.FailFast;
         var instance = CatalogCacheKeys.InstanceName(configuration["Orleans:ServiceId"]!);
 
+        // Registered as services, so the container creates their connections on first use and closes them on stop.
+        services.AddStackExchangeRedisCache(options => options.ConfigurationOptions = redis);
+        services.AddFusionCacheStackExchangeRedisBackplane(options => options.ConfigurationOptions = redis);
         services.AddFusionCache()
             .WithOptions(options =>
             {
@@ -54,8 +55,8 @@ public static class CatalogCacheStore
             }))
             // Its entries' metadata holds value tuples, which System.Text.Json writes only when told to include fields.
             .WithSerializer(new FusionCacheSystemTextJsonSerializer(new JsonSerializerOptions { IncludeFields = true }))
-            .WithDistributedCache(new RedisCache(new RedisCacheOptions { ConfigurationOptions = redis }))
-            .WithBackplane(new RedisBackplane(new RedisBackplaneOptions { ConfigurationOptions = redis }));
+            .WithRegisteredDistributedCache()
+            .WithRegisteredBackplane();
         services.AddSingleton<IOutputCacheStore, FusionOutputCacheStore>();
         return services;
     }

@@ -4,8 +4,8 @@ namespace OrderActors.Gateway.Hosting;
 
 /// <summary>
 /// The catalog's response cache: ASP.NET Core output caching stored in each gateway's memory and in Redis, so every
-/// gateway shares each entry and each eviction (<see cref="CatalogCacheStore"/>). See <see cref="CatalogCachePolicy"/> for what is cached and <see cref="CatalogEviction"/> for when it
-/// is evicted.
+/// gateway shares each entry and each eviction (<see cref="CatalogCacheStore"/>). See <see cref="CatalogCachePolicy"/>
+/// for what is cached and <see cref="CatalogEviction"/> for when it is evicted.
 /// </summary>
 public static class OutputCacheSetup
 {
