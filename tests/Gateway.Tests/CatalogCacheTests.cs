@@ -171,6 +171,21 @@ public sealed class CatalogCacheTests(GatewayFixture fixture)
         Assert.Equal(4m, (decimal)(await JsonApi.Read(afterUpdate))!["price"]!);
     }
 
+    [Fact]
+    public async Task The_memory_level_holds_no_more_than_its_size_limit()
+    {
+        var sku = await fixture.Client.CreateProduct();
+        // Without Redis only the memory level can answer a hit; a limit of 1 byte holds no response.
+        await using var gateway = OtherGateway(
+            ("ConnectionStrings:OutputCache", $"127.0.0.1:{ClosedPort()},connectTimeout=500"), ("OutputCache:SizeLimit", "1"));
+        using var client = gateway.CreateClient();
+
+        using var first = await client.GetAsync($"/api/products/{sku}");
+        using var second = await client.GetAsync($"/api/products/{sku}");
+
+        Assert.Equal((HttpStatusCode.OK, "MISS", HttpStatusCode.OK, "MISS"), (first.StatusCode, CacheStatus(first), second.StatusCode, CacheStatus(second)));
+    }
+
     private const string CatalogStatusHeader = "X-Cache";
 
     /// <summary>

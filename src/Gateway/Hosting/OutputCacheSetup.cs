@@ -13,7 +13,8 @@ public static class OutputCacheSetup
     {
         var configuration = builder.Configuration;
         builder.Services.Configure<CatalogCacheOptions>(configuration.GetSection(CatalogCacheOptions.Section));
-        builder.Services.AddOutputCache();
+        // The same section also sets ASP.NET Core's own options, e.g. SizeLimit: the bytes one gateway keeps in memory.
+        builder.Services.AddOutputCache(options => configuration.GetSection(CatalogCacheOptions.Section).Bind(options));
         builder.Services.AddCatalogCacheStore(configuration);
         return builder;
     }
