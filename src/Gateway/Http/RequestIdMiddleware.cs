@@ -18,7 +18,7 @@ public sealed class RequestIdMiddleware(RequestDelegate next, ILogger<RequestIdM
 
     public async Task InvokeAsync(HttpContext context)
     {
-        var requestId = Accept(context.Request.Headers[Header].ToString()) ?? Guid.NewGuid().ToString("N");
+        var requestId = Accept(context.Request.Headers[Header].ToString()) ?? NewId();
         context.TraceIdentifier = requestId;
         // OnStarting, because the exception handler clears headers set earlier.
         context.Response.OnStarting(() =>
@@ -27,10 +27,21 @@ public sealed class RequestIdMiddleware(RequestDelegate next, ILogger<RequestIdM
             return Task.CompletedTask;
         });
         RequestContext.Set(RequestIds.Key, requestId);
-        using (logger.BeginScope(new Dictionary<string, object> { [RequestIds.LogProperty] = requestId }))
+        using (logger.BeginScope(new[] { KeyValuePair.Create<string, object>(RequestIds.LogProperty, requestId) }))
         {
             await next(context);
         }
+    }
+
+    /// <summary>
+    /// 32 hex digits, unique but not secret: from a fast generator rather than <see cref="Guid.NewGuid"/>, which costs
+    /// a system call (a read of /dev/urandom) per request on Linux.
+    /// </summary>
+    private static string NewId()
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        Random.Shared.NextBytes(bytes);
+        return Convert.ToHexStringLower(bytes);
     }
 
     /// <summary>A caller's id is kept only if it is short and plain: it goes into every log line.</summary>
