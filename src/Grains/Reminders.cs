@@ -3,12 +3,29 @@ namespace OrderActors.Grains;
 public static class Reminders
 {
     /// <summary>Unregisters the grain's reminder <paramref name="name"/> as it is stored now, if there is one.</summary>
-    public static async Task DropReminder(this Grain grain, string name)
+    public static async Task DropReminder(this Grain grain, string name) =>
+        await grain.DropReminder(await grain.GetReminder(name));
+
+    /// <summary>
+    /// Unregisters <paramref name="reminder"/> in the version it was read in, if there is one. If it was registered anew
+    /// since (a reentrant grain's other call needed it while this one awaited), the table holds another version and the
+    /// newer registration stays: that is what its caller wanted, not a failure of this one.
+    /// </summary>
+    public static async Task DropReminder(this Grain grain, IGrainReminder? reminder)
     {
-        var reminder = await grain.GetReminder(name);
-        if (reminder is not null)
+        if (reminder is null)
+        {
+            return;
+        }
+
+        try
         {
             await grain.UnregisterReminder(reminder);
+        }
+        catch (ReminderException)
+        {
+            // Orleans' only refusal of an unregistration: the stored version is not the one read. An unreachable table
+            // throws its own exception and still fails the call.
         }
     }
 }

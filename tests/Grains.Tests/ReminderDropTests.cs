@@ -1,0 +1,57 @@
+namespace OrderActors.Grains.Tests;
+
+/// <summary>A grain that drops its reminders the way the product, cart and order grains do.</summary>
+public interface IReminderDropProbe : IGrainWithStringKey
+{
+    /// <summary>Registers <paramref name="name"/>, reads it, registers it anew, then drops the version it read.</summary>
+    /// <returns>Whether the reminder is still registered.</returns>
+    Task<bool> DropReadVersionAfterRenewal(string name);
+
+    /// <summary>Registers <paramref name="name"/>, then drops it as it is stored now.</summary>
+    /// <returns>Whether the reminder is still registered.</returns>
+    Task<bool> DropCurrent(string name);
+}
+
+public sealed class ReminderDropProbe : Grain, IReminderDropProbe, IRemindable
+{
+    private static readonly TimeSpan Hour = TimeSpan.FromHours(1);
+
+    public async Task<bool> DropReadVersionAfterRenewal(string name)
+    {
+        await this.RegisterOrUpdateReminder(name, Hour, Hour);
+        var read = await this.GetReminder(name);
+        // What a reentrant grain's other call does while the dropping one awaits: it needs the reminder, so registers it.
+        await this.RegisterOrUpdateReminder(name, 2 * Hour, Hour);
+        await this.DropReminder(read);
+        return await this.GetReminder(name) is not null;
+    }
+
+    public async Task<bool> DropCurrent(string name)
+    {
+        await this.RegisterOrUpdateReminder(name, Hour, Hour);
+        await this.DropReminder(name);
+        return await this.GetReminder(name) is not null;
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask;
+}
+
+[Collection(StandardClusterCollection.Name)]
+public sealed class ReminderDropTests(StandardCluster fixture)
+{
+    [Fact]
+    public async Task Dropping_a_reminder_registered_anew_since_it_was_read_keeps_the_new_registration_and_does_not_fail()
+    {
+        var probe = fixture.Grains.GetGrain<IReminderDropProbe>(Unique.Key("probe"));
+
+        Assert.True(await probe.DropReadVersionAfterRenewal("audit"));
+    }
+
+    [Fact]
+    public async Task Dropping_a_reminder_as_it_is_stored_removes_it()
+    {
+        var probe = fixture.Grains.GetGrain<IReminderDropProbe>(Unique.Key("probe"));
+
+        Assert.False(await probe.DropCurrent("audit"));
+    }
+}
