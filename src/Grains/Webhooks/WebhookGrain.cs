@@ -151,7 +151,7 @@ public sealed class WebhookGrain : LogConsumerGrain<WebhookState>, IWebhookGrain
         await Registry.Remove(Id);
         foreach (var reminder in await this.GetReminders())
         {
-            await this.UnregisterReminder(reminder);
+            await this.DropReminder(reminder);
         }
 
         // Ends this activation's timers; a later activation finds no subscription and starts none.
