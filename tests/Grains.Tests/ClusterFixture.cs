@@ -8,7 +8,7 @@ namespace OrderActors.Grains.Tests;
 
 /// <summary>
 /// An in-process Orleans cluster with memory storage (through the production serializer) that fails on demand, the
-/// silo's rule for failed writes, and memory reminders.
+/// silo's rule for failed writes, and memory reminders whose removals fail on demand.
 /// </summary>
 public abstract class ClusterFixture<TSilo> : IAsyncLifetime
     where TSilo : ISiloConfigurator, new()
@@ -49,6 +49,7 @@ public abstract class ClusterFixture<TSilo> : IAsyncLifetime
             options.StockChangeInterval = TestClusterSettings.StockChangeInterval;
         });
         silo.UseInMemoryReminderService();
+        ReminderTableFaults.Apply(silo);
         silo.Configure<ReminderOptions>(options => options.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
         silo.Services.Configure<OrderOptions>(options =>
         {

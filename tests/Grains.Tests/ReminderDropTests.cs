@@ -10,9 +10,14 @@ public interface IReminderDropProbe : IGrainWithStringKey
     /// <summary>Registers <paramref name="name"/>, then drops it as it is stored now.</summary>
     /// <returns>Whether the reminder is still registered.</returns>
     Task<bool> DropCurrent(string name);
+
+    /// <summary>Registers <paramref name="name"/>, then drops it while the reminder table refuses this grain's removals.</summary>
+    Task DropWhileTableUnreachable(string name);
+
+    Task<bool> IsRegistered(string name);
 }
 
-public sealed class ReminderDropProbe : Grain, IReminderDropProbe, IRemindable
+public sealed class ReminderDropProbe(ReminderTableFaults faults) : Grain, IReminderDropProbe, IRemindable
 {
     private static readonly TimeSpan Hour = TimeSpan.FromHours(1);
 
@@ -32,6 +37,15 @@ public sealed class ReminderDropProbe : Grain, IReminderDropProbe, IRemindable
         await this.DropReminder(name);
         return await this.GetReminder(name) is not null;
     }
+
+    public async Task DropWhileTableUnreachable(string name)
+    {
+        await this.RegisterOrUpdateReminder(name, Hour, Hour);
+        faults.FailRemovals(this.GetGrainId());
+        await this.DropReminder(name);
+    }
+
+    public async Task<bool> IsRegistered(string name) => await this.GetReminder(name) is not null;
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask;
 }
@@ -53,5 +67,16 @@ public sealed class ReminderDropTests(StandardCluster fixture)
         var probe = fixture.Grains.GetGrain<IReminderDropProbe>(Unique.Key("probe"));
 
         Assert.False(await probe.DropCurrent("audit"));
+    }
+
+    [Fact]
+    public async Task Dropping_a_reminder_while_its_table_is_unreachable_fails_and_leaves_it_registered()
+    {
+        var probe = fixture.Grains.GetGrain<IReminderDropProbe>(Unique.Key("probe"));
+
+        // The table's own failure, not taken for a version conflict.
+        await Assert.ThrowsAsync<TimeoutException>(() => probe.DropWhileTableUnreachable("audit"));
+
+        Assert.True(await probe.IsRegistered("audit"));
     }
 }
