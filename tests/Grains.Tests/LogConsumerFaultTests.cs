@@ -60,9 +60,14 @@ public sealed class TestLogConsumerGrain(
 {
     public const string StateName = "test-log-consumer";
 
+    /// <summary>The events this reader wants: the log is the silo's, and other tests append their own.</summary>
+    public const string EventType = "test.happened";
+
     private static readonly ConcurrentDictionary<string, ConcurrentQueue<long>> Seen = new();
 
     protected override string Consumer => "test";
+
+    protected override IReadOnlyList<string> Types => [EventType];
 
     public static IReadOnlyList<long> HandledBy(string key) => [.. Seen.GetOrAdd(key, _ => new())];
 
@@ -91,21 +96,21 @@ public sealed class MemoryEventLog : IEventLog
 {
     private readonly List<LoggedEvent> events = [];
 
-    public long[] Append(int count)
+    public long[] Append(int count, string type = TestLogConsumerGrain.EventType)
     {
         lock (events)
         {
             return [.. Enumerable.Range(0, count).Select(_ =>
             {
                 var position = events.Count + 1L;
-                events.Add(new LoggedEvent(position, "test", "entity", position, "test.happened", DateTimeOffset.UtcNow, "system", "{}", Transaction: (ulong)position));
+                events.Add(new LoggedEvent(position, "test", "entity", position, type, DateTimeOffset.UtcNow, "system", "{}", Transaction: (ulong)position));
                 return position;
             })];
         }
     }
 
     public Task<IReadOnlyList<LoggedEvent>> ReadAfter(LogPlace after, int limit, IReadOnlyList<string> types, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<LoggedEvent>>([.. After(after).Take(limit)]);
+        Task.FromResult<IReadOnlyList<LoggedEvent>>([.. After(after).Where(e => types.Count == 0 || types.Contains(e.Type)).Take(limit)]);
 
     public Task<LogPlace> Head(CancellationToken cancellationToken)
     {

@@ -17,6 +17,13 @@ public sealed class EventOptions
     public int BatchSize { get; set; } = 256;
 
     /// <summary>
+    /// How long one pass of a reader may hold its grain. A reader that is behind ends its pass after the batch that
+    /// crosses this and starts the next one at once, so the calls, reminder ticks and deactivation queued meanwhile
+    /// get their turn in between instead of waiting until it has caught up.
+    /// </summary>
+    public TimeSpan PassTime { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// How often every silo wakes the log's readers: after a silo dies, its readers resume on another within this
     /// (plus the time membership takes to declare it dead).
     /// </summary>

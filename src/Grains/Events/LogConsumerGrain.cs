@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrderActors.Grains.Abstractions;
@@ -14,7 +15,8 @@ public class LogConsumerState
 /// <summary>
 /// A reader of the event log that keeps its place in its own grain state. While active it reads every
 /// <see cref="EventOptions.PollInterval"/>: each batch after its place goes to <see cref="Handle"/>, then the place
-/// is stored past what was handled. At least once: a silo dying between handling and storing the place makes the
+/// is stored past what was handled. A pass holds the grain for at most about <see cref="EventOptions.PassTime"/>;
+/// a reader still behind then continues in a new pass at once, after whatever queued for the grain meanwhile. At least once: a silo dying between handling and storing the place makes the
 /// next activation handle those events again, so every handler is idempotent. Work lives in the grain, not in one
 /// process: a reminder and the silos' keep-alive (<see cref="ILogConsumerGrain.Wake"/>) reactivate it elsewhere
 /// after its silo died, and it resumes from the stored place.
@@ -27,6 +29,8 @@ public abstract class LogConsumerGrain<TState>(
     where TState : LogConsumerState, new()
 {
     private const string ReminderName = "log-consumer";
+
+    private IGrainTimer? passes;
 
     /// <summary>Names this reader in metrics and logs.</summary>
     protected abstract string Consumer { get; }
@@ -43,7 +47,7 @@ public abstract class LogConsumerGrain<TState>(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var pace = options.Value.PollInterval;
-        this.RegisterGrainTimer(ReadNew, new GrainTimerCreationOptions(pace, pace) { KeepAlive = true });
+        passes = this.RegisterGrainTimer(ReadNew, new GrainTimerCreationOptions(pace, pace) { KeepAlive = true });
         // Reactivates the reader if no silo wakes it (every silo does, every few seconds).
         await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
     }
@@ -54,13 +58,25 @@ public abstract class LogConsumerGrain<TState>(
     /// </summary>
     protected abstract Task<int> Handle(IReadOnlyList<LoggedEvent> events, CancellationToken cancellationToken);
 
-    /// <summary>One pass: reads and handles batches until the log has nothing new or a handler stops short.</summary>
+    /// <summary>
+    /// One pass: reads and handles batches until the log has nothing new, a handler stops short or the pass has used
+    /// its time. Orleans cancels a timer's token only once the grain is idle, so a pass that ran until caught up would
+    /// keep reminder ticks, wakes and a silo's shutdown waiting for as long as the reader stays behind.
+    /// </summary>
     private async Task ReadNew(CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
+                if (Stopwatch.GetElapsedTime(started) >= options.Value.PassTime)
+                {
+                    // Behind: the next pass is due at once, queued after what waits for the grain now.
+                    passes?.Change(TimeSpan.Zero, options.Value.PollInterval);
+                    return;
+                }
+
                 var events = await log.ReadAfter(state.State.Place, options.Value.BatchSize, Types, cancellationToken);
                 var handled = events.Count == 0 ? 0 : await Handle(events, cancellationToken);
                 if (handled > 0)
