@@ -22,13 +22,13 @@ public sealed class LogConsumerFaultTests(StandardCluster fixture)
         var log = fixture.Cluster.GetSiloServiceProvider().GetRequiredService<MemoryEventLog>();
         var key = Unique.Key("reader");
         var reader = fixture.Grains.GetGrain<ITestLogConsumerGrain>(key);
-        var first = log.Append(3);
+        var first = log.Append(3, TestLogConsumerGrain.EventTypeOf(key));
         await reader.Wake();
         await Eventually.Until(async () => await reader.Handled() is { Count: >= 3 }, "the first events handled");
 
         await fixture.Grains.GetGrain<IStorageFaultGrain>(TestLogConsumerGrain.StateName)
             .AddFaultOnWrite(reader.GetGrainId(), new TimeoutException("injected storage timeout"));
-        var second = log.Append(2);
+        var second = log.Append(2, TestLogConsumerGrain.EventTypeOf(key));
         // The silos' keep-alive, as it wakes every reader every few seconds.
         await Eventually.Until(async () =>
         {
@@ -51,7 +51,10 @@ public interface ITestLogConsumerGrain : ILogConsumerGrain
     Task<long> StoredPosition();
 }
 
-/// <summary>A log reader that only records what it was handed, per reader key, across its activations.</summary>
+/// <summary>
+/// A log reader that only records what it was handed, per reader key, across its activations. Each reader reads only
+/// the events of its own type (<see cref="EventTypeOf"/>): the log is the silo's, shared by every test.
+/// </summary>
 public sealed class TestLogConsumerGrain(
     [PersistentState(TestLogConsumerGrain.StateName, StorageNames.Orders)] IPersistentState<LogConsumerState> state,
     IEventLog log,
@@ -60,16 +63,20 @@ public sealed class TestLogConsumerGrain(
 {
     public const string StateName = "test-log-consumer";
 
-    /// <summary>The events this reader wants: the log is the silo's, and other tests append their own.</summary>
-    public const string EventType = "test.happened";
-
     private static readonly ConcurrentDictionary<string, ConcurrentQueue<long>> Seen = new();
+
+    private static readonly ConcurrentDictionary<string, TimeSpan> BatchTimes = new();
 
     protected override string Consumer => "test";
 
-    protected override IReadOnlyList<string> Types => [EventType];
+    protected override IReadOnlyList<string> Types => [EventTypeOf(this.GetPrimaryKeyString())];
+
+    public static string EventTypeOf(string key) => key + ".happened";
 
     public static IReadOnlyList<long> HandledBy(string key) => [.. Seen.GetOrAdd(key, _ => new())];
+
+    /// <summary>Makes every batch of the reader with this key take <paramref name="batchTime"/>.</summary>
+    public static void SlowDown(string key, TimeSpan batchTime) => BatchTimes[key] = batchTime;
 
     public Task<IReadOnlyList<long>> Handled() => Task.FromResult(HandledBy(this.GetPrimaryKeyString()));
 
@@ -79,15 +86,20 @@ public sealed class TestLogConsumerGrain(
         return State.State.Place.Position;
     }
 
-    protected override Task<int> Handle(IReadOnlyList<LoggedEvent> events, CancellationToken cancellationToken)
+    protected override async Task<int> Handle(IReadOnlyList<LoggedEvent> events, CancellationToken cancellationToken)
     {
+        if (BatchTimes.TryGetValue(this.GetPrimaryKeyString(), out var batchTime))
+        {
+            await Task.Delay(batchTime, cancellationToken);
+        }
+
         var seen = Seen.GetOrAdd(this.GetPrimaryKeyString(), _ => new());
         foreach (var logged in events)
         {
             seen.Enqueue(logged.Position);
         }
 
-        return Task.FromResult(events.Count);
+        return events.Count;
     }
 }
 
@@ -96,7 +108,7 @@ public sealed class MemoryEventLog : IEventLog
 {
     private readonly List<LoggedEvent> events = [];
 
-    public long[] Append(int count, string type = TestLogConsumerGrain.EventType)
+    public long[] Append(int count, string type)
     {
         lock (events)
         {
