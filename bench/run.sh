@@ -27,8 +27,6 @@ gateway_env=(
 # it, sent as "Authorization: Bearer <token>" on every HTTP request (BENCH_TOKEN, unless already set).
 Auth__SigningKey=$(head -c 48 /dev/urandom | base64 | tr -d '\n')
 export Auth__SigningKey
-# Every process measured runs as the images ship it (docs/benchmarks.md, "A process started under load").
-export DOTNET_TC_CallCountingDelayMs=${DOTNET_TC_CallCountingDelayMs:-0}
 
 for tool in wrk /usr/lib/postgresql/15/bin/pgbench; do
   command -v "$tool" >/dev/null && continue

@@ -32,7 +32,6 @@ api=${ORDERACTORS_API:-http://127.0.0.1:8080}
 logs=${ORDERACTORS_LOGS:-$repo/.data/logs}
 silo_bin="$repo/src/Silo/bin/$configuration/net10.0"
 export DOTNET_ENVIRONMENT=${DOTNET_ENVIRONMENT:-Development}
-export DOTNET_TC_CallCountingDelayMs=${DOTNET_TC_CallCountingDelayMs:-0} # optimized code sooner under load, as the images
 
 port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # The first port from $1 upward that nothing listens on (the three ranges are far apart, so they never meet).

@@ -8,7 +8,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo=$PWD
 logs="$repo/.data/logs"
 export DOTNET_ENVIRONMENT=${DOTNET_ENVIRONMENT:-Development}
-export DOTNET_TC_CallCountingDelayMs=${DOTNET_TC_CallCountingDelayMs:-0} # as the images (docs/benchmarks.md)
 
 # A message nobody can read any more (Ctrl-C also ended a reader: scripts/run.sh | tee run.log) is skipped, not fatal.
 say() { echo "run: $*" || true; }
