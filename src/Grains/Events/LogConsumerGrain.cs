@@ -16,10 +16,11 @@ public class LogConsumerState
 /// A reader of the event log that keeps its place in its own grain state. While active it reads every
 /// <see cref="EventOptions.PollInterval"/>: each batch after its place goes to <see cref="Handle"/>, then the place
 /// is stored past what was handled. A pass holds the grain for at most about <see cref="EventOptions.PassTime"/>;
-/// a reader still behind then continues in a new pass at once, after whatever queued for the grain meanwhile. At least once: a silo dying between handling and storing the place makes the
-/// next activation handle those events again, so every handler is idempotent. Work lives in the grain, not in one
-/// process: a reminder and the silos' keep-alive (<see cref="ILogConsumerGrain.Wake"/>) reactivate it elsewhere
-/// after its silo died, and it resumes from the stored place.
+/// a reader still behind then continues in a new pass at once, after whatever queued for the grain meanwhile.
+/// At least once: a silo dying between handling and storing the place makes the next activation handle those events
+/// again, so every handler is idempotent. Work lives in the grain, not in one process: a reminder and the silos'
+/// keep-alive (<see cref="ILogConsumerGrain.Wake"/>) reactivate it elsewhere after its silo died, and it resumes from
+/// the stored place.
 /// </summary>
 public abstract class LogConsumerGrain<TState>(
     IPersistentState<TState> state,
