@@ -71,13 +71,6 @@ public abstract class LogConsumerGrain<TState>(
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                if (Stopwatch.GetElapsedTime(started) >= options.Value.PassTime)
-                {
-                    // Behind: the next pass is due at once, queued after what waits for the grain now.
-                    passes?.Change(TimeSpan.Zero, options.Value.PollInterval);
-                    return;
-                }
-
                 var events = await log.ReadAfter(state.State.Place, options.Value.BatchSize, Types, cancellationToken);
                 var handled = events.Count == 0 ? 0 : await Handle(events, cancellationToken);
                 if (handled > 0)
@@ -91,6 +84,13 @@ public abstract class LogConsumerGrain<TState>(
                 {
                     var behind = handled == events.Count ? 0 : await log.CountAfter(state.State.Place, cancellationToken);
                     Metrics.EventLogLag.Record(behind, new KeyValuePair<string, object?>("consumer", Consumer));
+                    return;
+                }
+
+                if (Stopwatch.GetElapsedTime(started) >= options.Value.PassTime)
+                {
+                    // Still behind: the next pass is due at once, queued after what waits for the grain now.
+                    passes?.Change(TimeSpan.Zero, options.Value.PollInterval);
                     return;
                 }
             }
