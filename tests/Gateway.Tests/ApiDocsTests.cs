@@ -37,6 +37,8 @@ public sealed class ApiDocsTests(GatewayFixture fixture)
         var schemas = document["components"]!["schemas"]!.AsObject();
         Assert.Contains("ProductView", schemas.Select(s => s.Key));
         Assert.Contains("CreateProductRequest", schemas.Select(s => s.Key));
+        // A field outside the document is refused (400), and the document says so.
+        Assert.False((bool)schemas["CreateProductRequest"]!["additionalProperties"]!);
         Assert.Equal("bearer", (string)document["components"]!["securitySchemes"]!["Bearer"]!["scheme"]!);
     }
 

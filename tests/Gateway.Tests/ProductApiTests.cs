@@ -52,6 +52,20 @@ public sealed class ProductApiTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task A_field_the_api_does_not_know_is_a_400_naming_it_and_creates_nothing()
+    {
+        var sku = JsonApi.NewKey("sku");
+
+        // "onHand" is the view's name for what a new product calls "stock": dropping it would create a product with none.
+        var response = await Client.Post("/api/products", new { sku, name = "Widget", description = "", price = 1m, onHand = 10 });
+
+        var detail = (string)response.Problem(HttpStatusCode.BadRequest)["detail"]!;
+        Assert.Contains("'onHand'", detail);
+        Assert.DoesNotContain("OrderActors", detail); // no type names of ours
+        (await Client.Get($"/api/products/{sku}")).Problem(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task Unknown_product_is_a_404_problem()
     {
         (await Client.Get($"/api/products/{JsonApi.NewKey("missing")}")).Problem(HttpStatusCode.NotFound);

@@ -51,7 +51,13 @@ public static class GatewayHostingExtensions
         builder.Services.Configure<HostOptions>(options =>
             options.ShutdownTimeout = configuration.GetValue("Shutdown:Timeout", TimeSpan.FromSeconds(30)));
         builder.Services.ConfigureHttpJsonOptions(options =>
-            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        {
+            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            // A field the API does not know is refused with a 400 naming it, never dropped: a product created with
+            // "onHand" (the view's name) instead of "stock" must not come to exist with no stock. The document says so
+            // too (additionalProperties: false). Payment callbacks are parsed on their own, leniently (providers add fields).
+            options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        });
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace OrderActors.Gateway.Http;
@@ -6,7 +8,7 @@ namespace OrderActors.Gateway.Http;
 /// Turns exceptions into ProblemDetails: unreadable requests into 400 with the reason, an unreachable cluster or
 /// storage into 503 with Retry-After; anything else stays a 500 without internals.
 /// </summary>
-public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+public sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
@@ -38,8 +40,15 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         });
     }
 
-    private static string ReadableReason(BadHttpRequestException exception) =>
-        exception.InnerException is System.Text.Json.JsonException json
-            ? $"Malformed JSON: {json.Message}"
-            : exception.Message;
+    private static string ReadableReason(BadHttpRequestException exception) => exception.InnerException switch
+    {
+        JsonException { Path: { } path } json when UnknownField().Match(json.Message) is { Success: true } unknown =>
+            $"Unknown field '{unknown.Groups["name"].Value}' at {path}: the API accepts only the fields its document lists (/openapi/v1.json).",
+        JsonException json => $"Malformed JSON: {json.Message}",
+        _ => exception.Message,
+    };
+
+    /// <summary>System.Text.Json's message for a member the type does not have (UnmappedMemberHandling.Disallow).</summary>
+    [GeneratedRegex("^The JSON property '(?<name>.*)' could not be mapped", RegexOptions.CultureInvariant)]
+    private static partial Regex UnknownField();
 }
