@@ -1,5 +1,7 @@
 using System.Net;
+using System.Diagnostics.Metrics;
 using System.Net.Http.Headers;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace OrderActors.Gateway.Tests;
 
@@ -19,6 +21,34 @@ public sealed class AuthTests(GatewayFixture fixture)
         write.Problem(HttpStatusCode.Unauthorized);
         cart.Problem(HttpStatusCode.Unauthorized);
         Assert.Equal(HttpStatusCode.OK, read.Status);
+    }
+
+    [Fact]
+    public async Task A_public_read_runs_no_authentication_even_with_a_token_while_a_protected_route_does()
+    {
+        var sku = await fixture.Client.CreateProduct();
+        // ASP.NET Core times every authentication; only this gateway's meters are listened to (other hosts run in this process).
+        var meters = fixture.Gateway.Services.GetRequiredService<IMeterFactory>();
+        var authentications = 0;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == meters && instrument.Name == "aspnetcore.authentication.authenticate.duration")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((_, _, _, _) => Interlocked.Increment(ref authentications));
+        listener.Start();
+
+        var read = await fixture.Client.Get($"/api/products/{sku}"); // the client sends an admin token
+        var afterRead = Volatile.Read(ref authentications);
+        var cart = await fixture.Client.Get($"/api/carts/{JsonApi.NewKey("customer")}");
+
+        Assert.Equal((HttpStatusCode.OK, 0), (read.Status, afterRead));
+        Assert.Equal((HttpStatusCode.OK, 1), (cart.Status, Volatile.Read(ref authentications)));
     }
 
     [Fact]

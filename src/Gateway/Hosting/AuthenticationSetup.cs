@@ -61,28 +61,23 @@ public static class AuthenticationSetup
     }
 
     /// <summary>
-    /// A token is validated only on a route that requires authorization: its signature check costs tens of
-    /// microseconds, and a public catalog read does not need to know who asks. Such a request is anonymous whatever it
-    /// carries (the rate limiter counts it by the client's address). The gateway's routing runs before authentication,
-    /// so the endpoint is known here. (The silos' dashboards read tokens their own way.)
+    /// Authentication runs only on a route that requires authorization: a token's signature check costs tens of
+    /// microseconds, and even a request without one costs an authentication handler (with its logger) made for it.
+    /// A public catalog read does not need to know who asks: such a request is anonymous whatever it carries (the rate
+    /// limiter counts it by the client's address). The gateway's routing runs first, so the endpoint is known here.
+    /// (The silos' dashboards read tokens their own way.)
     /// </summary>
-    public static IHostApplicationBuilder ReadTokensOnlyWhereRequired(this IHostApplicationBuilder builder)
+    public static IApplicationBuilder UseAuthenticationWhereRequired(this IApplicationBuilder app)
     {
-        builder.Services.Configure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, options =>
-            options.Events = new JwtBearerEvents
-            {
-                OnMessageReceived = context =>
-                {
-                    if (!RequiresAuthorization(context.HttpContext))
-                    {
-                        context.NoResult();
-                    }
-
-                    return Task.CompletedTask;
-                },
-            });
-        return builder;
+        app.UseWhen(RequiresAuthorization, branch => branch.UseAuthentication());
+        // UseAuthentication marks the builder it is given, here the branch's copy of the properties; unmarked, the
+        // WebApplication would add authentication for every request in front of the pipeline (AuthTests proves it does not).
+        app.Properties[AuthenticationMiddlewareSet] = true;
+        return app;
     }
+
+    /// <summary>The property by which ASP.NET Core knows that the application placed authentication itself.</summary>
+    private const string AuthenticationMiddlewareSet = "__AuthenticationMiddlewareSet";
 
     private static bool RequiresAuthorization(HttpContext context) =>
         context.GetEndpoint()?.Metadata is { } metadata &&

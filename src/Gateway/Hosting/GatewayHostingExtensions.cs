@@ -67,7 +67,7 @@ public static class GatewayHostingExtensions
         builder.AddGatewaySecurityHeaders();
         builder.AddGatewayHttps();
         builder.AddGatewayCors();
-        builder.AddOrderActorsAuthentication().ReadTokensOnlyWhereRequired();
+        builder.AddOrderActorsAuthentication();
         builder.AddGatewayRateLimiting();
         builder.AddGatewayApiDocs();
         builder.AddGatewayOutputCache();
@@ -87,7 +87,7 @@ public static class GatewayHostingExtensions
         app.UseStatusCodePages();
         app.UseMiddleware<RequestBodyLimit>();
         app.UseCors(); // before authentication: a preflight carries no token
-        app.UseAuthentication();
+        app.UseAuthenticationWhereRequired();
         app.UseRateLimiter(); // after authentication: the limit is per token subject where a route reads the token
         app.UseAuthorization();
         app.UseOutputCache(); // after the rate limiter: a cached answer still costs a token
