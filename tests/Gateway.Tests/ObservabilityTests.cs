@@ -116,6 +116,11 @@ public sealed class ObservabilityTests(GatewayFixture fixture)
         Assert.Contains("http_server_request_duration_seconds_bucket", text);
         Assert.Contains("http_route=\"/api/products/\"", text);
         Assert.Contains("http_response_status_code=\"201\"", text);
+        // Per-request instruments nothing reads are not recorded at all (TelemetrySetup.DroppedInstruments).
+        Assert.Contains("aspnetcore_rate_limiting_requests_total", text);
+        Assert.DoesNotContain("aspnetcore_routing_match_attempts", text);
+        Assert.DoesNotContain("aspnetcore_rate_limiting_request_lease_duration", text);
+        Assert.DoesNotContain("aspnetcore_memory_pool", text);
     }
 
     [Fact]

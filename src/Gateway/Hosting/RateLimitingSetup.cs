@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Http.Features.Authentication;
 using Microsoft.AspNetCore.RateLimiting;
 
 namespace OrderActors.Gateway.Hosting;
@@ -40,8 +41,9 @@ public static class RateLimitingSetup
         return builder;
     }
 
+    // The authentication feature, not HttpContext.User, which makes up an anonymous user for a request nobody authenticated.
     private static string ClientKey(HttpContext context) =>
-        context.User.FindFirst(Policies.SubjectClaim)?.Value is { } subject
+        context.Features.Get<IHttpAuthenticationFeature>()?.User?.FindFirst(Policies.SubjectClaim)?.Value is { } subject
             ? "sub:" + subject
             : "ip:" + context.Connection.RemoteIpAddress;
 
