@@ -7,11 +7,15 @@ namespace OrderActors.Silo.Hosting;
 /// <summary>Ready only while PostgreSQL answers a query: without it no grain can load or save state.</summary>
 public sealed class PostgresHealthCheck(IConfiguration configuration) : IHealthCheck
 {
+    // A pool of its own (a different connection string is a different pool): a probe asks whether PostgreSQL answers,
+    // not whether the providers' pool has a connection free under load.
+    private readonly string probe = new NpgsqlConnectionStringBuilder(configuration.GetConnectionString("Postgres")) { MaxPoolSize = 1 }.ConnectionString;
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
-            await using var connection = new NpgsqlConnection(configuration.GetConnectionString("Postgres"));
+            await using var connection = new NpgsqlConnection(probe);
             await connection.OpenAsync(cancellationToken);
             await using var command = new NpgsqlCommand("SELECT 1", connection);
             await command.ExecuteScalarAsync(cancellationToken);

@@ -27,7 +27,9 @@ public static class SiloHostingExtensions
     public static IHostApplicationBuilder AddOrderActorsSilo(this IHostApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
-        var postgres = WithAutoPrepare(Required(configuration.GetConnectionString("Postgres"), "ConnectionStrings:Postgres"));
+        var postgres = ForProviders(Required(configuration.GetConnectionString("Postgres"), "ConnectionStrings:Postgres"));
+        // Written back so that the event log and the read model share the providers' pool instead of opening their own.
+        configuration["ConnectionStrings:Postgres"] = postgres;
         var redis = Required(configuration.GetConnectionString("Redis"), "ConnectionStrings:Redis");
         var settings = configuration.GetSection("Orleans").Get<OrleansSettings>() ?? new OrleansSettings();
 
@@ -139,13 +141,19 @@ public static class SiloHostingExtensions
             .RemoveAllLoggers();
     }
 
+    /// <summary>The most connections a silo opens to PostgreSQL when its connection string does not say.</summary>
+    public const int DefaultMaxPoolSize = 20;
+
     /// <summary>
-    /// The storage and reminder providers send the same few statements all day; Npgsql prepares each on its pooled
-    /// connection after two uses, so PostgreSQL stops parsing and planning them on every call. The storage queries find
-    /// their row by the whole key in the generic plan a prepared statement gets (schema 6, tested on 100,000 rows). A
-    /// connection string that sets Max Auto Prepare itself keeps its value.
+    /// The connection string every provider of the silo uses, with two defaults a connection string that names the
+    /// setting overrides. Npgsql prepares each statement on its pooled connection after two uses, so PostgreSQL stops
+    /// parsing and planning the same few statements on every call (the storage queries find their row by the whole
+    /// key in the generic plan, schema 6, tested on 100,000 rows). The pool is bounded at
+    /// <see cref="DefaultMaxPoolSize"/> instead of Npgsql's 100: under overload a silo would otherwise open 100
+    /// backends that only contend for PostgreSQL's cores, and two silos would exhaust a stock server's 100
+    /// connections; extra requests wait for a connection in the silo instead (docs/operations.md, "Capacity").
     /// </summary>
-    private static string WithAutoPrepare(string connectionString)
+    public static string ForProviders(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         if (builder.MaxAutoPrepare == 0)
@@ -154,7 +162,19 @@ public static class SiloHostingExtensions
             builder.AutoPrepareMinUsages = 2;
         }
 
+        if (!Names(connectionString, "Maximum Pool Size", "MaxPoolSize"))
+        {
+            builder.MaxPoolSize = DefaultMaxPoolSize;
+        }
+
         return builder.ConnectionString;
+    }
+
+    /// <summary>Whether the connection string sets one of the keywords (Npgsql's builder reports defaults as set).</summary>
+    private static bool Names(string connectionString, params string[] keywords)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        return keywords.Any(given.ContainsKey);
     }
 
     private static string Required(string? value, string key) =>
