@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.Extensions.Options;
 using OrderActors.Gateway.Hosting;
 using OrderActors.Grains;
@@ -162,19 +163,14 @@ public static class SiloHostingExtensions
             builder.AutoPrepareMinUsages = 2;
         }
 
-        if (!Names(connectionString, "Maximum Pool Size", "MaxPoolSize"))
+        // Npgsql's builder reports every keyword as set (it fills in defaults), so the string's own keys are read plainly.
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (!given.ContainsKey("Maximum Pool Size") && !given.ContainsKey("MaxPoolSize"))
         {
             builder.MaxPoolSize = DefaultMaxPoolSize;
         }
 
         return builder.ConnectionString;
-    }
-
-    /// <summary>Whether the connection string sets one of the keywords (Npgsql's builder reports defaults as set).</summary>
-    private static bool Names(string connectionString, params string[] keywords)
-    {
-        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
-        return keywords.Any(given.ContainsKey);
     }
 
     private static string Required(string? value, string key) =>
