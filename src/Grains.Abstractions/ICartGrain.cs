@@ -32,9 +32,9 @@ public interface ICartGrain : IGrainWithStringKey
     /// when any line is short, every reservation is released and the shortages come back (Conflict).
     /// Refuses an empty cart (Invalid). The cart is emptied only once the order exists.
     /// The same <paramref name="idempotencyKey"/> again returns the same answer — the same order, or the same
-    /// refusal — however often and however concurrently it is repeated; with a different cart content it is
-    /// refused (Unprocessable). Keys are remembered for the configured retention. <paramref name="shipping"/>, when
-    /// given, is validated per field (Invalid) and snapshotted on the order; a repeat answers as the first call did.
+    /// refusal — however often and however concurrently it is repeated, and whatever the cart holds by then; with
+    /// other <paramref name="shipping"/> it is refused (Unprocessable). Keys are remembered for the configured
+    /// retention. <paramref name="shipping"/>, when given, is validated per field (Invalid) and snapshotted on the order.
     /// </summary>
     [SafeToRetry]
     [Alias("checkout-with")]

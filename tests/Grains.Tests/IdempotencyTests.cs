@@ -46,16 +46,39 @@ public sealed class IdempotencyTests(StandardCluster fixture)
     }
 
     [Fact]
-    public async Task A_key_reused_for_a_different_cart_content_is_unprocessable()
+    public async Task A_repeat_after_the_cart_changed_answers_the_order_its_key_placed_and_keeps_the_new_content()
     {
+        // The client's first answer was lost (a timeout) while the customer went on shopping; it retries the same request.
         var (sku, cart) = await CartWithOneLine();
-        await cart.Checkout("reused");
+        var first = (await cart.Checkout("retried")).Value!;
         await cart.SetQuantity(sku, 1);
 
-        var result = await cart.Checkout("reused");
+        var again = await cart.Checkout("retried");
 
-        Assert.Equal(ErrorKind.Unprocessable, result.Error?.Kind);
-        Assert.Single((await cart.Get()).Value!.Lines);
+        Assert.True(again.IsSuccess, again.Error?.Detail);
+        Assert.Equal((first.OrderId, 2), (again.Value!.OrderId, Assert.Single(again.Value.Lines).Quantity));
+        Assert.Equal(1, Assert.Single((await cart.Get()).Value!.Lines).Quantity);
+        Assert.Equal(2, (await Product(sku).Get()).Value!.Reserved);
+    }
+
+    [Fact]
+    public async Task A_key_repeated_with_other_shipping_details_is_unprocessable_and_an_empty_body_repeats_none()
+    {
+        var (sku, cart) = await CartWithOneLine();
+        await cart.Checkout("shipped", new ShippingDetails(null, new Contact("a@example.com", null)));
+        await cart.SetQuantity(sku, 2);
+        var bare = (await cart.Checkout("bare")).Value!;
+        await cart.SetQuantity(sku, 1);
+
+        var other = await cart.Checkout("shipped", new ShippingDetails(null, new Contact("b@example.com", null)));
+        var none = await cart.Checkout("shipped");
+        var empty = await cart.Checkout("bare", new ShippingDetails(null, null));
+
+        Assert.Equal(ErrorKind.Unprocessable, other.Error?.Kind);
+        Assert.Equal(ErrorKind.Unprocessable, none.Error?.Kind);
+        Assert.True(empty.IsSuccess, empty.Error?.Detail);
+        Assert.Equal(bare.OrderId, empty.Value!.OrderId);
+        Assert.Equal(1, Assert.Single((await cart.Get()).Value!.Lines).Quantity);
     }
 
     [Fact]

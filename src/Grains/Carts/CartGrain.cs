@@ -121,15 +121,19 @@ public sealed class CartGrain(
             return Error.Invalid(invalid);
         }
 
-        var lines = RequestedLines();
+        // An empty body object says no more than no body: each is a repeat of the other.
+        shipping = shipping is { ShippingAddress: null, Contact: null } ? null : shipping;
         if (Cart.Checkouts.TryGetValue(idempotencyKey, out var record))
         {
-            // After a checkout the cart is empty, so an empty cart is a plain repeat; other content is a new request.
-            return lines.Count == 0 || lines.SequenceEqual(record.Lines)
+            // A repeat is the same request: the same key and body. The cart is not part of it: it may have changed since
+            // (a retry whose first answer was lost while the customer went on shopping), and the key still stands for
+            // what its first attempt did.
+            return Equals(record.Shipping, shipping)
                 ? await Finish(idempotencyKey, record)
-                : new Error(ErrorKind.Unprocessable, $"Idempotency key '{idempotencyKey}' was used for a different cart content.");
+                : new Error(ErrorKind.Unprocessable, $"Idempotency key '{idempotencyKey}' was used with other shipping details.");
         }
 
+        var lines = RequestedLines();
         if (lines.Count == 0)
         {
             return Error.Invalid("cart", "The cart is empty.");
@@ -187,16 +191,12 @@ public sealed class CartGrain(
         }
 
         var placed = await order.Place(new PlaceOrder(CustomerId, record.Lines, key, record.Shipping));
-        if (placed.Error?.Kind == ErrorKind.Unprocessable)
-        {
-            // The key's order exists with other lines: a first attempt whose outcome this cart did not store.
-            return placed;
-        }
-
         Cart.Checkouts[key] = record;
         if (placed.IsSuccess)
         {
             record.Outcome = CheckoutOutcome.Placed;
+            // What the key placed: this content, or the content of a first attempt whose outcome this cart did not store.
+            record.Lines = placed.Value!.Lines.Select(l => new RequestedLine(l.Sku, l.Quantity)).ToList();
             if (RequestedLines().SequenceEqual(record.Lines))
             {
                 Cart.Lines.Clear();

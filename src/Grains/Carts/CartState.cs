@@ -43,7 +43,7 @@ public sealed class CheckoutRecord
     /// <summary>The order this checkout creates; chosen, and persisted, before the order is asked to exist.</summary>
     [Id(0)] public string OrderId { get; set; } = "";
 
-    /// <summary>The cart content the key was first used with (SKUs and quantities).</summary>
+    /// <summary>The content the key placed or was refused for (SKUs and quantities).</summary>
     [Id(1)] public List<RequestedLine> Lines { get; set; } = [];
 
     /// <summary>When the key was first used; it is forgotten a retention period later.</summary>

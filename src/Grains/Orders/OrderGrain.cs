@@ -44,12 +44,9 @@ public sealed class OrderGrain(
                 return Error.Conflict($"Order '{OrderId}' already exists.");
             }
 
-            if (!Order.Lines.Select(l => new RequestedLine(l.Sku, l.Quantity)).SequenceEqual(command.Lines))
-            {
-                return new Error(ErrorKind.Unprocessable, $"Idempotency key '{command.CheckoutKey}' was used for a different cart content.");
-            }
-
-            // An order stored as Placing (before placements stored nothing until done) continues: reservations repeat.
+            // The key's first attempt placed this order and its cart did not store the outcome: the order answers as
+            // placed, whatever the cart holds now. One stored as Placing (before placements stored nothing until done)
+            // continues: its reservations repeat.
             if (Order.Status != OrderStatus.Placing)
             {
                 return AsOf(OrderStatus.PendingPayment);
