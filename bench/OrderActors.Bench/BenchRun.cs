@@ -148,7 +148,7 @@ public sealed partial class BenchRun(BenchSettings settings) : IAsyncDisposable
     {
         // The warm-up reserves on a product of its own: reservations stay in a product's state, and the measured
         // product starts as empty as the lock design's row.
-        var warm = await WarmUp.RunAsync(settings, seconds => ReserveAsync(HotWarmupSku, seconds));
+        var warm = await WarmUp.RunAsync(settings, Cpu, seconds => ReserveAsync(HotWarmupSku, seconds));
         var writesBefore = await database.StoredVersionAsync(id, "product", HotSku);
         var actors = await Cpu.MeasureAsync(() => ReserveAsync(HotSku, settings.Seconds)) with { WarmUp = warm };
 
@@ -292,7 +292,7 @@ public sealed partial class BenchRun(BenchSettings settings) : IAsyncDisposable
             }, latencies);
         }
 
-        var warm = await WarmUp.RunAsync(settings, OrdersAsync);
+        var warm = await WarmUp.RunAsync(settings, Cpu, OrdersAsync);
         // The write counts start once earlier writes (the warm-up's, the carts' reminders) are in pg_stat_user_tables.
         await Task.Delay(StatisticsFlush);
 
@@ -463,7 +463,7 @@ public sealed partial class BenchRun(BenchSettings settings) : IAsyncDisposable
     /// </summary>
     private async Task<Measurement> WarmedAsync(Func<int, Task<Measurement>> load, Func<Task>? reset = null)
     {
-        var warm = await WarmUp.RunAsync(settings, load, reset);
+        var warm = await WarmUp.RunAsync(settings, Cpu, load, reset);
         return await Cpu.MeasureAsync(() => load(settings.Seconds)) with { WarmUp = warm };
     }
 
@@ -600,7 +600,10 @@ public sealed partial class BenchRun(BenchSettings settings) : IAsyncDisposable
 
     private async Task<IHost> ConnectClientAsync()
     {
-        var builder = Host.CreateApplicationBuilder();
+        // Its content root is its own folder, not the working directory (the repository): the host watches its content
+        // root for configuration changes, and under the repository that is every write of the local PostgreSQL and of
+        // the nodes' logs (.data), which cost this process ~2 % of the machine in a file-watcher thread (R4, 4 December).
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.UseOrleansClient(orleans =>
         {

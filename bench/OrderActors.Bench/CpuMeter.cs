@@ -39,6 +39,46 @@ public sealed class CpuMeter(IEnumerable<Node> nodes)
         double Per(long ticks) => Math.Round(ticks * MicrosecondsPerTick / operations, 1);
     }
 
+    /// <summary>
+    /// CPU ticks of every node's tiered-compilation threads (the runtime names them ".NET Tiered Compilation Worker"),
+    /// by thread: the JIT recompiling hot methods in the background, which goes on after a load's throughput looks
+    /// steady and takes its cores from everything else on the machine.
+    /// </summary>
+    public Dictionary<(int Process, int Thread), long> TieredCompilationTicks()
+    {
+        var ticks = new Dictionary<(int, int), long>();
+        foreach (var node in nodes)
+        {
+            string[] threads;
+            try
+            {
+                threads = Directory.GetDirectories($"/proc/{node.ProcessId}/task");
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+
+            foreach (var thread in threads)
+            {
+                var id = int.Parse(Path.GetFileName(thread), CultureInfo.InvariantCulture);
+                if (ThreadTicks(node.ProcessId, id, ".NET Tiered") is { } used)
+                {
+                    ticks[(node.ProcessId, id)] = used;
+                }
+            }
+        }
+
+        return ticks;
+    }
+
+    /// <summary>
+    /// The share of one core that <paramref name="after"/>'s threads used since <paramref name="before"/>, in percent of
+    /// <paramref name="seconds"/>. A thread that ended in between is not counted (it stopped because it had no more to do).
+    /// </summary>
+    public static double PercentOfACore(Dictionary<(int, int), long> before, Dictionary<(int, int), long> after, double seconds) =>
+        after.Sum(t => t.Value - before.GetValueOrDefault(t.Key)) * MicrosecondsPerTick / (seconds * 1_000_000) * 100;
+
     private Sample Take()
     {
         var roles = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -55,22 +95,42 @@ public sealed class CpuMeter(IEnumerable<Node> nodes)
     }
 
     /// <summary>User + system ticks of a process (and of its reaped children), or null once it is gone.</summary>
-    private static long? ProcessTicks(int pid, bool children)
+    private static long? ProcessTicks(int pid, bool children) =>
+        StatFields($"/proc/{pid}/stat") is not { } fields ? null
+        : children ? Field(fields, 11) + Field(fields, 12) + Field(fields, 13) + Field(fields, 14)
+        : Field(fields, 11) + Field(fields, 12);
+
+    /// <summary>User + system ticks of one thread whose name starts with <paramref name="namePrefix"/>, or null.</summary>
+    private static long? ThreadTicks(int pid, int tid, string namePrefix)
     {
-        string stat;
         try
         {
-            stat = File.ReadAllText($"/proc/{pid}/stat");
+            return File.ReadAllText($"/proc/{pid}/task/{tid}/comm").StartsWith(namePrefix, StringComparison.Ordinal)
+                   && StatFields($"/proc/{pid}/task/{tid}/stat") is { } fields
+                ? Field(fields, 11) + Field(fields, 12)
+                : null;
+        }
+        catch (IOException)
+        {
+            return null; // the thread ended
+        }
+    }
+
+    /// <summary>
+    /// The fields of a /proc stat file after "(comm)": state is the first, utime the 12th, stime, cutime, cstime the
+    /// next three. Null once the process or thread is gone.
+    /// </summary>
+    private static string[]? StatFields(string path)
+    {
+        try
+        {
+            var stat = File.ReadAllText(path);
+            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         }
         catch (IOException)
         {
             return null;
         }
-
-        // Fields after "(comm)": state is the first, utime the 12th, stime, cutime, cstime the next three.
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        var own = Field(fields, 11) + Field(fields, 12);
-        return children ? own + Field(fields, 13) + Field(fields, 14) : own;
     }
 
     /// <summary>Busy ticks of all CPUs: user, nice, system, irq, softirq and steal (not idle or iowait).</summary>

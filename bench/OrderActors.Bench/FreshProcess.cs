@@ -21,7 +21,7 @@ public sealed partial class BenchRun
         var loads = new List<Task> { running.RunAsync(stop.Token) };
         try
         {
-            var runningWarmUp = await WarmUp.UntilSteadyAsync(rule, seconds => running.RateOverAsync(seconds));
+            var runningWarmUp = await WarmUp.UntilSteadyAsync(rule, Cpu, seconds => running.RateOverAsync(seconds));
             Say($"FRESH: the running gateway is steady ({runningWarmUp}); starting a second gateway");
 
             var fresh = Start("gateway2", GatewayEnvironment(), Repository.Binary("Gateway", "OrderActors.Gateway.dll"));
@@ -32,7 +32,7 @@ public sealed partial class BenchRun
             loads.Add(newcomer.RunAsync(stop.Token));
             var share = ShareOfFirstSecondsAsync(newcomer, running);
             var runningRate = 0.0;
-            var windows = await WarmUp.UntilSteadyAsync(rule, async seconds =>
+            var windows = await WarmUp.UntilSteadyAsync(rule, Cpu, async seconds =>
             {
                 var (mine, theirs) = await RequestLoop.RatesOverAsync(newcomer, running, seconds);
                 runningRate = theirs;
