@@ -1,4 +1,5 @@
 using System.Net;
+using Serilog.Events;
 
 namespace OrderActors.Gateway.Tests;
 
@@ -9,13 +10,20 @@ public sealed class ClusterUnavailableTests(GatewayFixture fixture) : IClassFixt
     {
         var sku = await fixture.Client.CreateProduct();
         await fixture.StopSiloAsync();
+        var requestId = "outage-" + Guid.NewGuid().ToString("N");
 
-        using var response = await fixture.Client.GetAsync($"/api/products/{sku}");
+        using var read = new HttpRequestMessage(HttpMethod.Get, $"/api/products/{sku}");
+        read.Headers.Add("X-Request-ID", requestId);
+        using var response = await fixture.Client.SendAsync(read);
         var ready = await fixture.Client.GetAsync("/health/ready");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.NotNull(response.Headers.RetryAfter);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        // Its request log line names the route that failed, though the exception handler wrote the answer.
+        var line = await fixture.GatewayLogs.WaitFor(e => e.Properties["RequestId"] is ScalarValue { Value: string id } && id == requestId);
+        Assert.Equal<(object?, object?)>(("/api/products/{sku}", 503),
+            ((line.Properties["Route"] as ScalarValue)?.Value, (line.Properties["StatusCode"] as ScalarValue)?.Value));
     }
 }

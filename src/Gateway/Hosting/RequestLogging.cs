@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Diagnostics;
 using OrderActors.Grains.Abstractions;
 using Serilog;
 using Serilog.Events;
@@ -29,7 +30,7 @@ public static class RequestLogging
             options.MessageTemplate = "HTTP {RequestMethod} {Route} responded {StatusCode} in {Elapsed:0.0} ms";
             options.EnrichDiagnosticContext = (diagnostics, context) =>
             {
-                diagnostics.Set("Route", (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(unmatched)");
+                diagnostics.Set("Route", Route(context));
                 diagnostics.Set(RequestIds.LogProperty, context.TraceIdentifier);
                 // The client's address: behind a trusted proxy, the one it forwarded (see ForwardedHeadersSetup).
                 diagnostics.Set("ClientAddress", context.Connection.RemoteIpAddress?.ToString());
@@ -42,4 +43,13 @@ public static class RequestLogging
         });
         return app;
     }
+
+    /// <summary>
+    /// The route the request matched. The exception handler clears the endpoint before it writes its answer (a 503 when
+    /// the cluster or storage is away), so for those the route is the one its feature kept.
+    /// </summary>
+    private static string Route(HttpContext context) =>
+        (context.GetEndpoint() ?? context.Features.Get<IExceptionHandlerFeature>()?.Endpoint) is RouteEndpoint endpoint
+            ? endpoint.RoutePattern.RawText ?? "(unmatched)"
+            : "(unmatched)";
 }
