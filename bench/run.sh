@@ -3,8 +3,9 @@
 # and hello-world server on loopback ports it picks, runs the scenarios at BENCH_CONCURRENCY (default 32), prints the
 # table and writes docs/benchmarks/results.json and ratios.png (only the figures of the scenarios that ran).
 # Each side of each ratio first runs its load unmeasured in windows of BENCH_WINDOW seconds (default 5) until two
-# consecutive windows' throughputs differ by less than BENCH_STABLE_PERCENT % (default 5), for at most BENCH_WARMUP_CAP
-# seconds (default 60; BENCH_WARMUP=0: no warm-up), then measured for BENCH_SECONDS (default 10). BENCH_SCENARIOS picks
+# consecutive windows' throughputs differ by less than BENCH_STABLE_PERCENT % (default 5) and the nodes' background JIT
+# used less than BENCH_JIT_PERCENT % of a core (default 2) in the second, for at most BENCH_WARMUP_CAP seconds
+# (default 90; BENCH_WARMUP=0: no warm-up), then measured for BENCH_SECONDS (default 10). BENCH_SCENARIOS picks
 # scenarios, e.g. BENCH_SCENARIOS=R1,R3 (default all: R1,R2,R3,R4,R5,FRESH).
 # SOAK, the Black-Friday gate, runs only when named (BENCH_SCENARIOS=SOAK): an open-model load at each rate of
 # BENCH_SOAK_RPM (default 50000,100000 a minute) for BENCH_SOAK_MINUTES (default 10) on two silos, one restarted

@@ -43,7 +43,7 @@ public sealed partial class BenchRun(BenchSettings settings) : IAsyncDisposable
         report.Begin(id, settings);
         var warmUp = settings.WarmUp
             ? $"warm-up until two {settings.Steady.WindowSeconds} s windows differ by < {settings.Steady.StablePercent} % " +
-              $"(at most {settings.Steady.CapSeconds} s)"
+              $"with the JIT under {settings.Steady.JitPercent} % of a core (at most {settings.Steady.CapSeconds} s)"
             : "no warm-up";
         Say($"run {id}: {string.Join(", ", settings.Scenarios)}; {warmUp} and {settings.Seconds} s " +
             $"measurement per side, concurrency {settings.Concurrency}, logs in {LogDirectory}");
