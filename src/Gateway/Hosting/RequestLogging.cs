@@ -49,7 +49,6 @@ public static class RequestLogging
     /// the cluster or storage is away), so for those the route is the one its feature kept.
     /// </summary>
     private static string Route(HttpContext context) =>
-        (context.GetEndpoint() ?? context.Features.Get<IExceptionHandlerFeature>()?.Endpoint) is RouteEndpoint endpoint
-            ? endpoint.RoutePattern.RawText ?? "(unmatched)"
-            : "(unmatched)";
+        ((context.GetEndpoint() ?? context.Features.Get<IExceptionHandlerFeature>()?.Endpoint) as RouteEndpoint)?.RoutePattern.RawText
+        ?? "(unmatched)";
 }
