@@ -84,7 +84,7 @@ public sealed class CartGrain(
         }
 
         await Persist();
-        return await View();
+        return await View(known: product.Value);
     }
 
     public async Task<Result<CartView>> RemoveLine(string sku)
@@ -262,14 +262,13 @@ public sealed class CartGrain(
         }
     }
 
-    private async Task<CartView> View()
+    /// <summary>The cart with each line's name and price as its product gives them; <paramref name="known"/>: a product just read, not asked again.</summary>
+    private async Task<CartView> View(ProductView? known = null)
     {
-        var products = await Task.WhenAll(Cart.Lines.Select(l => GrainFactory.GetGrain<IProductGrain>(l.Sku).Get()));
-        var lines = Cart.Lines.Zip(products, (line, product) =>
-        {
-            var view = product.Value!;
-            return new CartLineView(line.Sku, view.Name, view.Price, line.Quantity, view.Price * line.Quantity);
-        }).ToList();
+        var products = await Task.WhenAll(Cart.Lines.Select(async l =>
+            known is not null && l.Sku == known.Sku ? known : (await GrainFactory.GetGrain<IProductGrain>(l.Sku).Get()).Value!));
+        var lines = Cart.Lines.Zip(products, (line, view) =>
+            new CartLineView(line.Sku, view.Name, view.Price, line.Quantity, view.Price * line.Quantity)).ToList();
         return new CartView(CustomerId, lines, lines.Sum(l => l.LineTotal), Cart.Lines.Count == 0 ? null : Cart.Currency);
     }
 }
