@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using OrderActors.Silo.Hosting;
 using OrderActors.Silo.Schema;
 
 namespace OrderActors.Cluster.Tests;
@@ -116,6 +117,31 @@ public sealed class SchemaTests : IAsyncLifetime
             Assert.Equal(2, await WriteAsync(connection, key, version: 1, [2]));
             Assert.Equal([2], (await ReadStateAsync(connection, key))!.Payload);
         });
+    }
+
+    [Fact]
+    public async Task The_prepared_storage_write_is_planned_once_not_on_every_write()
+    {
+        // A silo's connection prepares the write after two uses (SiloHostingExtensions.ForProviders); PostgreSQL plans a
+        // prepared statement for each execution's values five times, then keeps its generic plan unless those custom
+        // plans looked cheaper. With the outbox function IMMUTABLE they always did (the planner ran it on the payload),
+        // and every write was planned anew.
+        await using var connection = await OpenAsync(SiloHostingExtensions.ForProviders(TestEnvironment.Postgres));
+        var key = GrainKey.New(extension: "planned-once");
+        var payload = "{\"lines\":[],\"outbox\":{\"lastSequence\":0,\"pending\":[],\"entityId\":\"planned-once\"}}"u8.ToArray();
+        int? version = null;
+        for (var write = 1; write <= 12; write++)
+        {
+            version = await WriteAsync(connection, key, version, payload);
+            Assert.Equal(write, version);
+        }
+
+        await using var plans = new NpgsqlCommand(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%orderactors_outbox%'", connection);
+        await using var reader = await plans.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync(), "the write was never prepared");
+        var (generic, custom) = (reader.GetInt64(0), reader.GetInt64(1));
+        Assert.True(generic > 0, $"the prepared write was planned for each execution: {custom} custom plans, no generic one");
     }
 
     [Fact]
