@@ -71,6 +71,13 @@ public sealed class CrashTests(ITestOutputHelper output)
             Assert.Equal(before.OrderId, after.OrderId);
         }
 
+        // Every cart line acknowledged before the kill is in its order, also for carts the dead silo held.
+        foreach (var (buyer, answer) in buyers.Zip(final).Where(p => p.Second.Status == HttpStatusCode.Created))
+        {
+            var order = await api.Send(HttpMethod.Get, $"/api/orders/{answer.OrderId}").Expect(HttpStatusCode.OK);
+            Assert.Equal(buyer.Skus.Order(), order["lines"]!.AsArray().Select(line => (string)line!["sku"]!).Order());
+        }
+
         var repeats = await Task.WhenAll(buyers.Select(b => Attempt(api, b.Customer, b.Key)));
         Assert.Equal(final.Select(a => (a.Status, a.OrderId)), repeats.Select(a => (a.Status, a.OrderId)));
         var sold = final.Count(a => a.Status == HttpStatusCode.Created);
