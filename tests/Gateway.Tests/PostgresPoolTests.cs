@@ -8,7 +8,7 @@ using silo::OrderActors.Silo.Hosting;
 
 namespace OrderActors.Gateway.Tests;
 
-/// <summary>How many connections a silo opens to PostgreSQL: bounded, and shared by everything in the silo.</summary>
+/// <summary>How a silo uses PostgreSQL connections: bounded, shared by everything in the silo, and reused without a session reset.</summary>
 public sealed class PostgresPoolTests
 {
     [Fact]
@@ -25,6 +25,50 @@ public sealed class PostgresPoolTests
         }
 
         Assert.Equal(4, new NpgsqlConnectionStringBuilder(SiloHostingExtensions.ForProviders("Host=db;Max Auto Prepare=4")).MaxAutoPrepare);
+        Assert.True(unset.NoResetOnClose);
+        Assert.False(new NpgsqlConnectionStringBuilder(SiloHostingExtensions.ForProviders("Host=db;No Reset On Close=false")).NoResetOnClose);
+    }
+
+    [Fact]
+    public async Task A_providers_connection_returns_to_the_pool_without_a_session_reset_but_never_with_an_open_transaction()
+    {
+        // A pool of its own (its own application name) of one connection, so every open below gets the same backend.
+        var connection = new DbConnectionStringBuilder { ConnectionString = SiloHostingExtensions.ForProviders(TestEnvironment.Postgres) };
+        connection["Application Name"] = $"reset-test-{Guid.NewGuid():N}"[..30];
+        connection["Maximum Pool Size"] = 1;
+        var table = $"reset_test_{Guid.NewGuid():N}";
+
+        var backend = await UseAsync(connection.ConnectionString, "SET work_mem = '7MB'", "SELECT pg_backend_pid()");
+        // Npgsql would have reset the setting before this use (RESET ALL); the silo's pool leaves the session as it was.
+        Assert.Equal(backend, await UseAsync(connection.ConnectionString, "SELECT pg_backend_pid()"));
+        Assert.Equal("7MB", await UseAsync(connection.ConnectionString, "SELECT current_setting('work_mem')"));
+
+        await using (var open = new NpgsqlConnection(connection.ConnectionString))
+        {
+            await open.OpenAsync();
+            // Not disposed, so not rolled back here: the connection goes back to the pool with the transaction open.
+            var transaction = await open.BeginTransactionAsync();
+            await using var create = new NpgsqlCommand($"CREATE TABLE {table} (id int)", open, transaction);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(backend, await UseAsync(connection.ConnectionString, "SELECT pg_backend_pid()"));
+        Assert.Null(await UseAsync(connection.ConnectionString, $"SELECT to_regclass('{table}')::text"));
+    }
+
+    /// <summary>Opens a pooled connection, runs the commands, returns the last one's first value and gives the connection back.</summary>
+    private static async Task<object?> UseAsync(string connectionString, params string[] commands)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        object? value = null;
+        foreach (var sql in commands)
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            value = await command.ExecuteScalarAsync();
+        }
+
+        return value is DBNull ? null : value;
     }
 
     [Fact]

@@ -146,13 +146,18 @@ public static class SiloHostingExtensions
     public const int DefaultMaxPoolSize = 20;
 
     /// <summary>
-    /// The connection string every provider of the silo uses, with two defaults a connection string that names the
+    /// The connection string every provider of the silo uses, with three defaults a connection string that names the
     /// setting overrides. Npgsql prepares each statement on its pooled connection after two uses, so PostgreSQL stops
     /// parsing and planning the same few statements on every call (the storage queries find their row by the whole
     /// key in the generic plan, schema 6, tested on 100,000 rows). The pool is bounded at
     /// <see cref="DefaultMaxPoolSize"/> instead of Npgsql's 100: under overload a silo would otherwise open 100
     /// backends that only contend for PostgreSQL's cores, and two silos would exhaust a stock server's 100
     /// connections; extra requests wait for a connection in the silo instead (docs/operations.md, "Capacity").
+    /// A connection goes back to the pool without Npgsql's session reset (<c>No Reset On Close</c>): with prepared
+    /// statements that reset is seven statements (<c>RESET ALL</c>, <c>UNLISTEN *</c>, ...) run by PostgreSQL before the
+    /// next use of the connection — after every storage call, event-log poll and read-model write — and nothing in the silo
+    /// leaves session state to reset: no <c>SET</c>, <c>LISTEN</c>, temporary table, cursor or session advisory lock (the
+    /// migration's lock is the transaction's). A transaction left open is still rolled back when the connection returns.
     /// </summary>
     public static string ForProviders(string connectionString)
     {
@@ -168,6 +173,11 @@ public static class SiloHostingExtensions
         if (!given.ContainsKey("Maximum Pool Size") && !given.ContainsKey("MaxPoolSize"))
         {
             builder.MaxPoolSize = DefaultMaxPoolSize;
+        }
+
+        if (!given.ContainsKey("No Reset On Close") && !given.ContainsKey("NoResetOnClose"))
+        {
+            builder.NoResetOnClose = true;
         }
 
         return builder.ConnectionString;
