@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.RegularExpressions;
 using Serilog.Events;
 
 namespace OrderActors.Gateway.Tests;
@@ -93,7 +94,7 @@ public sealed class ObservabilityTests(GatewayFixture fixture)
         Assert.DoesNotContain(everything, line => line.Contains(token[..40], StringComparison.Ordinal));
         Assert.DoesNotContain(everything, line => line.Contains("Bearer", StringComparison.OrdinalIgnoreCase));
         // The amount as a number of its own: a request line's elapsed time may read "23.3105 ms".
-        Assert.DoesNotContain(everything, line => System.Text.RegularExpressions.Regex.IsMatch(line, @"(?<![\d.])23\.31(?![\d])"));
+        Assert.DoesNotContain(everything, line => Regex.IsMatch(line, @"(?<![\d.])23\.31(?![\d])"));
     }
 
     [Fact]

@@ -168,14 +168,17 @@ public static class SiloHostingExtensions
             builder.AutoPrepareMinUsages = 2;
         }
 
-        // Npgsql's builder reports every keyword as set (it fills in defaults), so the string's own keys are read plainly.
+        // Npgsql's builder reports every keyword as set (it fills in defaults), so the string's own keys are read plainly:
+        // Npgsql takes a setting by its display name or its property name.
         var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
-        if (!given.ContainsKey("Maximum Pool Size") && !given.ContainsKey("MaxPoolSize"))
+        bool Sets(string name, string property) => given.ContainsKey(name) || given.ContainsKey(property);
+
+        if (!Sets("Maximum Pool Size", nameof(builder.MaxPoolSize)))
         {
             builder.MaxPoolSize = DefaultMaxPoolSize;
         }
 
-        if (!given.ContainsKey("No Reset On Close") && !given.ContainsKey("NoResetOnClose"))
+        if (!Sets("No Reset On Close", nameof(builder.NoResetOnClose)))
         {
             builder.NoResetOnClose = true;
         }
