@@ -61,14 +61,19 @@ public static class CatalogCacheStore
         return services;
     }
 
-    /// <summary>Evicts the cached reads of these products and every cached listing page.</summary>
-    public static async Task EvictCatalog(this IOutputCacheStore store, IEnumerable<string> skus, CancellationToken cancellation)
+    /// <summary>Evicts the cached reads of these products.</summary>
+    public static async Task EvictProducts(this IOutputCacheStore store, IEnumerable<string> skus, CancellationToken cancellation)
     {
         foreach (var sku in skus)
         {
             await store.EvictByTagAsync(CatalogCacheKeys.Product(sku), cancellation);
         }
+    }
 
+    /// <summary>Evicts the cached reads of these products and every cached listing page.</summary>
+    public static async Task EvictCatalog(this IOutputCacheStore store, IEnumerable<string> skus, CancellationToken cancellation)
+    {
+        await store.EvictProducts(skus, cancellation);
         await store.EvictByTagAsync(CatalogCacheKeys.Listings, cancellation);
     }
 }

@@ -90,10 +90,15 @@ public sealed class CatalogCachePolicy(Func<HttpContext, string> tag, Func<Catal
 
 /// <summary>
 /// After a successful write that changes a product (its own routes; checkout, payment and cancellation, which move its
-/// stock), evicts that product's cached reads and every cached listing, in the shared store, so the writer and every
-/// gateway read the change next. This is the fast path for the writer; every change, also one made on a silo alone (a
-/// payment window expiring), is evicted again by the silos from the event log, a poll interval later.
+/// stock), evicts that product's cached reads, in the shared store, so the writer and every gateway read the change
+/// next. This is the fast path for the writer; every change, also one made on a silo alone (a payment window
+/// expiring), is evicted again by the silos from the event log, a poll interval later.
 /// </summary>
+/// <remarks>
+/// Listings are not evicted here: they are read from the read model, which holds the change only once the silos have
+/// projected it from the event log, and the silos evict every listing right after that write. Evicting them now would
+/// let the next reader cache the old rows again, at the cost of a Redis write and a backplane message per checkout.
+/// </remarks>
 public sealed class CatalogEviction(IOutputCacheStore cache) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
@@ -111,7 +116,7 @@ public sealed class CatalogEviction(IOutputCacheStore cache) : IEndpointFilter
             OrderView order => order.Lines.Select(line => line.Sku).ToArray(),
             _ => context.HttpContext.Request.RouteValues["sku"] is string sku ? [sku] : Array.Empty<string>(),
         };
-        await cache.EvictCatalog(skus, context.HttpContext.RequestAborted);
+        await cache.EvictProducts(skus, context.HttpContext.RequestAborted);
         return result;
     }
 }
