@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.AspNetCore.OutputCaching;
 using Microsoft.Extensions.Caching.Memory;
@@ -78,9 +79,14 @@ public static class CatalogCacheStore
     }
 }
 
-/// <summary>ASP.NET Core output caching's store on FusionCache: an entry lives its TTL in both levels, sized by its bytes.</summary>
+/// <summary>
+/// ASP.NET Core output caching's store on FusionCache: an entry lives its TTL in both levels, sized by its bytes. Tag
+/// removals that overlap share their work (<see cref="SharedTagRemovals"/>).
+/// </summary>
 public sealed class FusionOutputCacheStore(IFusionCache cache) : IOutputCacheStore
 {
+    private readonly SharedTagRemovals removals = new(tag => cache.RemoveByTagAsync(tag).AsTask());
+
     public async ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellation) =>
         (await cache.TryGetAsync<byte[]>(key, token: cancellation)).GetValueOrDefault();
 
@@ -90,5 +96,100 @@ public sealed class FusionOutputCacheStore(IFusionCache cache) : IOutputCacheSto
         cache.SetAsync(key, value, cache.CreateEntryOptions(entry => entry.SetSize(value.Length).SetSkipBackplaneNotifications(true), validFor), tags, cancellation);
 
     public ValueTask EvictByTagAsync(string tag, CancellationToken cancellation) =>
-        cache.RemoveByTagAsync(tag, token: cancellation);
+        new(removals.Remove(tag).WaitAsync(cancellation));
+}
+
+/// <summary>
+/// Removals of one tag that overlap share their work. A removal asked for while another of the same tag is under way
+/// waits for the next one, which starts when that one ends — after the caller's change, so it covers it — and every
+/// caller who asks in the meantime shares it. A hot product's checkouts then cost a Redis write and a backplane message
+/// per removal in flight, not per checkout, and each still answers only once a removal begun after its change is done.
+/// </summary>
+public sealed class SharedTagRemovals(Func<string, Task> remove)
+{
+    /// <summary>Per tag, the last removal asked for: under way, or waiting for the one before it.</summary>
+    private readonly ConcurrentDictionary<string, Removal> latest = new(StringComparer.Ordinal);
+
+    public Task Remove(string tag)
+    {
+        while (true)
+        {
+            if (latest.TryGetValue(tag, out var last))
+            {
+                if (!last.HasStarted)
+                {
+                    return last.Done;
+                }
+
+                var next = new Removal(tag, after: last.Done);
+                if (latest.TryUpdate(tag, next, last))
+                {
+                    return Start(next);
+                }
+            }
+            else
+            {
+                var first = new Removal(tag, after: Task.CompletedTask);
+                if (latest.TryAdd(tag, first))
+                {
+                    return Start(first);
+                }
+            }
+        }
+    }
+
+    private Task Start(Removal removal)
+    {
+        _ = RunAsync(removal);
+        return removal.Done;
+    }
+
+    private async Task RunAsync(Removal removal)
+    {
+        // Once the one before has ended, however it ended: its failure was its own callers' to see.
+        await removal.After.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        removal.MarkStarted();
+        try
+        {
+            await remove(removal.Tag);
+            removal.Complete(null);
+        }
+        catch (Exception exception)
+        {
+            removal.Complete(exception);
+        }
+        finally
+        {
+            // Done and still the last: the next caller starts afresh (and the map holds only tags in use).
+            latest.TryRemove(KeyValuePair.Create(removal.Tag, removal));
+        }
+    }
+
+    private sealed class Removal(string tag, Task after)
+    {
+        private readonly TaskCompletionSource done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int started;
+
+        public string Tag => tag;
+
+        public Task After => after;
+
+        public Task Done => done.Task;
+
+        public bool HasStarted => Volatile.Read(ref started) == 1;
+
+        public void MarkStarted() => Interlocked.Exchange(ref started, 1);
+
+        public void Complete(Exception? failure)
+        {
+            if (failure is null)
+            {
+                done.SetResult();
+            }
+            else
+            {
+                done.SetException(failure);
+            }
+        }
+    }
 }
