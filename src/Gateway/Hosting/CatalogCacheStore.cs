@@ -118,10 +118,10 @@ public sealed class SharedTagRemovals(Func<string, Task> remove)
             {
                 if (!last.HasStarted)
                 {
-                    return last.Done;
+                    return last.Done.Task;
                 }
 
-                var next = new Removal(tag, after: last.Done);
+                var next = new Removal(tag, after: last.Done.Task);
                 if (latest.TryUpdate(tag, next, last))
                 {
                     return Start(next);
@@ -141,7 +141,7 @@ public sealed class SharedTagRemovals(Func<string, Task> remove)
     private Task Start(Removal removal)
     {
         _ = RunAsync(removal);
-        return removal.Done;
+        return removal.Done.Task;
     }
 
     private async Task RunAsync(Removal removal)
@@ -152,11 +152,11 @@ public sealed class SharedTagRemovals(Func<string, Task> remove)
         try
         {
             await remove(removal.Tag);
-            removal.Complete(null);
+            removal.Done.SetResult();
         }
         catch (Exception exception)
         {
-            removal.Complete(exception);
+            removal.Done.SetException(exception);
         }
         finally
         {
@@ -167,29 +167,16 @@ public sealed class SharedTagRemovals(Func<string, Task> remove)
 
     private sealed class Removal(string tag, Task after)
     {
-        private readonly TaskCompletionSource done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int started;
 
         public string Tag => tag;
 
         public Task After => after;
 
-        public Task Done => done.Task;
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public bool HasStarted => Volatile.Read(ref started) == 1;
 
         public void MarkStarted() => Interlocked.Exchange(ref started, 1);
-
-        public void Complete(Exception? failure)
-        {
-            if (failure is null)
-            {
-                done.SetResult();
-            }
-            else
-            {
-                done.SetException(failure);
-            }
-        }
     }
 }
