@@ -114,44 +114,29 @@ public sealed class SharedTagRemovals(Func<string, Task> remove)
     {
         while (true)
         {
-            if (latest.TryGetValue(tag, out var last))
+            var last = latest.TryGetValue(tag, out var found) ? found : null;
+            if (last is { HasStarted: false })
             {
-                if (!last.HasStarted)
-                {
-                    return last.Done.Task;
-                }
-
-                var next = new Removal(tag, after: last.Done.Task);
-                if (latest.TryUpdate(tag, next, last))
-                {
-                    return Start(next);
-                }
+                return last.Done.Task;
             }
-            else
+
+            var next = new Removal();
+            if (last is null ? latest.TryAdd(tag, next) : latest.TryUpdate(tag, next, last))
             {
-                var first = new Removal(tag, after: Task.CompletedTask);
-                if (latest.TryAdd(tag, first))
-                {
-                    return Start(first);
-                }
+                _ = RunAsync(tag, next, after: last?.Done.Task ?? Task.CompletedTask);
+                return next.Done.Task;
             }
         }
     }
 
-    private Task Start(Removal removal)
-    {
-        _ = RunAsync(removal);
-        return removal.Done.Task;
-    }
-
-    private async Task RunAsync(Removal removal)
+    private async Task RunAsync(string tag, Removal removal, Task after)
     {
         // Once the one before has ended, however it ended: its failure was its own callers' to see.
-        await removal.After.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await after.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         removal.MarkStarted();
         try
         {
-            await remove(removal.Tag);
+            await remove(tag);
             removal.Done.SetResult();
         }
         catch (Exception exception)
@@ -161,17 +146,13 @@ public sealed class SharedTagRemovals(Func<string, Task> remove)
         finally
         {
             // Done and still the last: the next caller starts afresh (and the map holds only tags in use).
-            latest.TryRemove(KeyValuePair.Create(removal.Tag, removal));
+            latest.TryRemove(KeyValuePair.Create(tag, removal));
         }
     }
 
-    private sealed class Removal(string tag, Task after)
+    private sealed class Removal
     {
         private int started;
-
-        public string Tag => tag;
-
-        public Task After => after;
 
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
