@@ -15,9 +15,9 @@ public static class Api
 
     public static Task<(HttpStatusCode Status, JsonNode? Body)> Delete(this HttpClient client, string path) => client.Send(HttpMethod.Delete, path);
 
-    public static async Task<string> CreateProduct(this HttpClient client, decimal price = 10m, int stock = 100, string currency = "USD")
+    public static async Task<string> CreateProduct(this HttpClient client, decimal price = 10m, int stock = 100, string currency = "USD", string? sku = null)
     {
-        var sku = JsonApi.NewKey("sku");
+        sku ??= JsonApi.NewKey("sku");
         var (status, _) = await client.Post("/api/products", new { sku, name = "Thing", description = "", price, currency, stock });
         Assert.Equal(HttpStatusCode.Created, status);
         return sku;

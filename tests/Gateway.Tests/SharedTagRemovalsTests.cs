@@ -74,14 +74,6 @@ public sealed class SharedTagRemovalsTests
 
     private void Finish(int index) => made.ElementAt(index).Finish.SetResult();
 
-    private async Task Made(int count)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (made.Count < count && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(10);
-        }
-
-        Assert.Equal(count, made.Count);
-    }
+    private async Task Made(int count) =>
+        Assert.Equal(count, await Poll.Until(() => Task.FromResult(made.Count), asked => asked >= count, Patience));
 }

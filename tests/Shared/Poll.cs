@@ -1,7 +1,7 @@
-namespace OrderActors.Cluster.Tests;
+namespace OrderActors.Tests;
 
-/// <summary>Waiting for a cluster to converge: how a test asks "eventually" without sleeping a fixed time.</summary>
-internal static class Poll
+/// <summary>Waiting for something to converge (a cluster, a background task): how a test asks "eventually" without sleeping a fixed time.</summary>
+public static class Poll
 {
     /// <summary>Reads until <paramref name="done"/> holds or <paramref name="timeout"/> passes; returns the last value read either way.</summary>
     public static async Task<T> Until<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout)
