@@ -1,6 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text.Json;
-using OrderActors.Grains;
 using OrderActors.Grains.Abstractions;
 using Orleans.Storage;
 
@@ -15,8 +13,8 @@ namespace OrderActors.Silo.Hosting;
 /// it has a connection — after an await, on a thread-pool thread, whenever the pool has none idle (under load) — while
 /// a reentrant grain (<see cref="OrderActors.Grains.GroupCommit"/>) goes on changing the same objects in its next
 /// turns: the serializer then read a state torn between two turns, or threw "Collection was modified". So the state is
-/// copied here, in the grain's own turn, through the very JSON it is stored as (whatever reads it back must round-trip
-/// it anyway), and the provider writes the copy.
+/// serialized here, in the grain's own turn, and the provider's serializer (<see cref="StateJsonSerializer"/>, the one
+/// every storage of the silo uses) hands it that JSON: one serialization per write, and never of a later turn.
 /// </remarks>
 public sealed class DiscardingGrainStorage(IGrainStorage inner, IGrainContextAccessor contexts)
     : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
@@ -37,22 +35,11 @@ public sealed class DiscardingGrainStorage(IGrainStorage inner, IGrainContextAcc
         }
     }
 
-    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-    {
-        var snapshot = new GrainState<T>(Snapshot(grainState.State), grainState.ETag) { RecordExists = grainState.RecordExists };
-        return Guarded(grainState, async () =>
-        {
-            await inner.WriteStateAsync(stateName, grainId, snapshot);
-            grainState.ETag = snapshot.ETag;
-            grainState.RecordExists = snapshot.RecordExists;
-        });
-    }
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        Guarded(grainState, () => StateJsonSerializer.WriteAsOfNow(grainState.State, () => inner.WriteStateAsync(stateName, grainId, grainState)));
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
         Guarded(grainState, () => inner.ClearStateAsync(stateName, grainId, grainState));
-
-    private static T Snapshot<T>(T state) =>
-        JsonSerializer.Deserialize<T>(JsonSerializer.SerializeToUtf8Bytes(state, StoredJson.Options), StoredJson.Options)!;
 
     public void Participate(ISiloLifecycle lifecycle) => (inner as ILifecycleParticipant<ISiloLifecycle>)?.Participate(lifecycle);
 
