@@ -29,6 +29,22 @@ public sealed class DiscardingGrainStorageTests
         Assert.Same(counters, state.State);
     }
 
+    [Fact]
+    public async Task A_write_stores_the_state_of_its_turn_even_when_the_grain_replaces_the_state_object_meanwhile()
+    {
+        var inner = new LateReadingStorage();
+        var storage = new DiscardingGrainStorage(inner, new NoGrainContext());
+        var state = new GrainState<Counters>(new Counters { Values = { ["a"] = 1 } }, "7");
+
+        var write = storage.WriteStateAsync("counters", GrainId.Create("test", "one"), state);
+        state.State = new Counters { Values = { ["b"] = 2 } };
+        inner.Connected.SetResult();
+        await write;
+
+        Assert.Equal("""{"values":{"a":1}}""", inner.Stored);
+        Assert.Equal("8", state.ETag);
+    }
+
     public sealed class Counters
     {
         public Dictionary<string, int> Values { get; set; } = [];

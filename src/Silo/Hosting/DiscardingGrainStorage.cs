@@ -35,8 +35,17 @@ public sealed class DiscardingGrainStorage(IGrainStorage inner, IGrainContextAcc
         }
     }
 
-    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-        Guarded(grainState, () => StateJsonSerializer.WriteAsOfNow(grainState.State, () => inner.WriteStateAsync(stateName, grainId, grainState)));
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        // The provider is handed this turn's state object, kept even if the grain replaces it while the write waits.
+        var taken = new GrainState<T>(grainState.State, grainState.ETag) { RecordExists = grainState.RecordExists };
+        return Guarded(grainState, () => StateJsonSerializer.WriteAsOfNow(taken.State, async () =>
+        {
+            await inner.WriteStateAsync(stateName, grainId, taken);
+            grainState.ETag = taken.ETag;
+            grainState.RecordExists = taken.RecordExists;
+        }));
+    }
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
         Guarded(grainState, () => inner.ClearStateAsync(stateName, grainId, grainState));
