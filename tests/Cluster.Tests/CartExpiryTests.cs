@@ -21,13 +21,7 @@ public sealed class CartExpiryTests
         var customer = await api.FillCart(sku, quantity: 2);
         Assert.Equal(1, await CartRows(cluster.ServiceId, customer));
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (await CartRows(cluster.ServiceId, customer) > 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(500);
-        }
-
-        Assert.Equal(0, await CartRows(cluster.ServiceId, customer));
+        Assert.Equal(0, await Poll.Until(() => CartRows(cluster.ServiceId, customer), rows => rows == 0, TimeSpan.FromSeconds(60)));
         var cart = await api.Send(HttpMethod.Get, $"/api/carts/{customer}").Expect(HttpStatusCode.OK);
         Assert.Empty(cart["lines"]!.AsArray());
         var again = await api.Send(HttpMethod.Put, $"/api/carts/{customer}/items/{sku}", new { quantity = 1 }).Expect(HttpStatusCode.OK);

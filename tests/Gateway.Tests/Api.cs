@@ -24,21 +24,13 @@ public static class Api
     }
 
     /// <summary>Reads a 200 until <paramref name="done"/> holds or <paramref name="patience"/> passes; returns the last body either way.</summary>
-    public static async Task<JsonNode> ReadUntil(this HttpClient client, string path, Func<JsonNode, bool> done, TimeSpan patience)
-    {
-        var deadline = DateTime.UtcNow + patience;
-        while (true)
+    public static Task<JsonNode> ReadUntil(this HttpClient client, string path, Func<JsonNode, bool> done, TimeSpan patience) =>
+        Poll.Until(async () =>
         {
             var (status, body) = await client.Get(path);
             Assert.Equal(HttpStatusCode.OK, status);
-            if (done(body!) || DateTime.UtcNow > deadline)
-            {
-                return body!;
-            }
-
-            await Task.Delay(100);
-        }
-    }
+            return body!;
+        }, done, patience);
 
     /// <summary>Asserts a ProblemDetails body with the given status.</summary>
     public static JsonNode Problem(this (HttpStatusCode Status, JsonNode? Body) response, HttpStatusCode expected)

@@ -206,20 +206,14 @@ public sealed class CatalogCacheTests(GatewayFixture fixture)
     /// event log a moment after each product change, so the changes of earlier tests (and the test's own product
     /// creation) can still evict an entry stored just now.
     /// </summary>
-    private static async Task Settled(HttpClient client, string path)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (true)
+    private static Task Settled(HttpClient client, string path) =>
+        Poll.Until(async () =>
         {
             using var stored = await client.GetAsync(path);
             await Task.Delay(TimeSpan.FromMilliseconds(800));
             using var again = await client.GetAsync(path);
-            if (CacheStatus(again) == "HIT" || DateTime.UtcNow > deadline)
-            {
-                return;
-            }
-        }
-    }
+            return CacheStatus(again);
+        }, status => status == "HIT", TimeSpan.FromSeconds(20));
 
     private static string? CacheStatus(HttpResponseMessage response) =>
         response.Headers.TryGetValues(CatalogStatusHeader, out var values) ? values.Single() : null;

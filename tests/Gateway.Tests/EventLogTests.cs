@@ -79,12 +79,7 @@ public sealed class EventLogTests(GatewayFixture fixture)
         var current = (long)(await Admin.Get($"/api/products/{sku}")).Body!["version"]!;
 
         // Stock changes are announced at most once per Events:StockChangeInterval (250 ms), the last one always.
-        var events = await Logged("product", sku);
-        for (var deadline = DateTime.UtcNow.AddSeconds(10); (long)events[^1].Data["product"]!["version"]! != current && DateTime.UtcNow < deadline;)
-        {
-            await Task.Delay(100);
-            events = await Logged("product", sku);
-        }
+        var events = await Poll.Until(() => Logged("product", sku), logged => (long)logged[^1].Data["product"]!["version"]! == current, TimeSpan.FromSeconds(10));
 
         Assert.Equal("product.created", events[0].Type);
         Assert.True(events.Count > 1);

@@ -39,12 +39,12 @@ public sealed class ObservabilityTests(GatewayFixture fixture)
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         Assert.Equal(requestId, response.Headers.GetValues(Header).Single());
-        var requestLog = await Eventually(() => fixture.GatewayLogs.WithProperty("RequestId", requestId)
-            .FirstOrDefault(e => e.MessageTemplate.Text.StartsWith("HTTP ", StringComparison.Ordinal)));
+        var requestLog = await Poll.Found(() => fixture.GatewayLogs.WithProperty("RequestId", requestId)
+            .FirstOrDefault(e => e.MessageTemplate.Text.StartsWith("HTTP ", StringComparison.Ordinal)), "the checkout's request log line");
         Assert.Equal(("POST", "/api/carts/{customerId}/checkout", 201), (Scalar(requestLog, "RequestMethod"), Scalar(requestLog, "Route"), Scalar<int>(requestLog, "StatusCode")));
         Assert.True(requestLog.Properties.ContainsKey("Elapsed"));
-        var grainLog = await Eventually(() => fixture.SiloLogs.WithProperty("RequestId", requestId)
-            .FirstOrDefault(e => Scalar(e, "SourceContext") == "OrderActors.Grains.Orders.OrderGrain"));
+        var grainLog = await Poll.Found(() => fixture.SiloLogs.WithProperty("RequestId", requestId)
+            .FirstOrDefault(e => Scalar(e, "SourceContext") == "OrderActors.Grains.Orders.OrderGrain"), "the order grain's log line");
         Assert.Contains("placed", grainLog.RenderMessage());
     }
 
@@ -66,8 +66,8 @@ public sealed class ObservabilityTests(GatewayFixture fixture)
         // a line for the quiet gateway's request would have been too.
         (await Get("/api/products?limit=1", logged)).Dispose();
 
-        await Eventually(() => fixture.GatewayLogs.WithProperty("RequestId", logged)
-            .FirstOrDefault(e => e.MessageTemplate.Text.StartsWith("HTTP ", StringComparison.Ordinal)));
+        await Poll.Found(() => fixture.GatewayLogs.WithProperty("RequestId", logged)
+            .FirstOrDefault(e => e.MessageTemplate.Text.StartsWith("HTTP ", StringComparison.Ordinal)), "the logged request's line");
         Assert.DoesNotContain(fixture.GatewayLogs.WithProperty("RequestId", unlogged), e => e.MessageTemplate.Text.StartsWith("HTTP ", StringComparison.Ordinal));
     }
 
@@ -87,7 +87,7 @@ public sealed class ObservabilityTests(GatewayFixture fixture)
         pay.Headers.Authorization = new("Bearer", token);
         using var paid = await client.SendAsync(pay);
         Assert.Equal(HttpStatusCode.OK, paid.StatusCode);
-        await Eventually(() => fixture.GatewayLogs.WithProperty("RequestId", requestId).FirstOrDefault());
+        await Poll.Found(() => fixture.GatewayLogs.WithProperty("RequestId", requestId).FirstOrDefault(), "the payment's log line");
 
         var everything = fixture.GatewayLogs.Events.Concat(fixture.SiloLogs.Events).Select(LogCapture.Render).ToList();
 
@@ -109,11 +109,7 @@ public sealed class ObservabilityTests(GatewayFixture fixture)
         await client.CreateProduct();
 
         // The exporter answers a scrape from its cache for a moment: one made just now may not show this request yet.
-        var text = "";
-        for (var deadline = DateTime.UtcNow.AddSeconds(5); DateTime.UtcNow < deadline && !text.Contains("http_response_status_code=\"201\""); await Task.Delay(100))
-        {
-            text = await client.GetStringAsync("/metrics");
-        }
+        var text = await Poll.Until(() => client.GetStringAsync("/metrics"), scraped => scraped.Contains("http_response_status_code=\"201\""), TimeSpan.FromSeconds(5));
 
         Assert.Contains("http_server_request_duration_seconds_bucket", text);
         Assert.Contains("http_route=\"/api/products/\"", text);
@@ -162,20 +158,4 @@ public sealed class ObservabilityTests(GatewayFixture fixture)
 
     private static T? Scalar<T>(LogEvent e, string name) =>
         e.Properties.TryGetValue(name, out var value) && value is ScalarValue { Value: T v } ? v : default;
-
-    /// <summary>Log lines are written as the request ends; give the sink a moment.</summary>
-    private static async Task<LogEvent> Eventually(Func<LogEvent?> find)
-    {
-        for (var i = 0; i < 50; i++)
-        {
-            if (find() is { } found)
-            {
-                return found;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new Xunit.Sdk.XunitException("The expected log line was not written.");
-    }
 }

@@ -23,7 +23,7 @@ public sealed class ProbeTests(GatewayFixture fixture)
             Assert.Equal(HttpStatusCode.OK, await Status(gateway.Address, "/health/ready"));
 
             stopped = gateway.DisposeAsync().AsTask(); // what SIGTERM does: the host stops
-            await Eventually(async () => await Status(gateway.Address, "/health/ready") == HttpStatusCode.ServiceUnavailable);
+            await Poll.For(() => Answers(gateway.Address, "/health/ready", HttpStatusCode.ServiceUnavailable), "readiness 503 while draining");
 
             Assert.False(stopped.IsCompleted, "the gateway stopped without a drain delay");
             Assert.Equal(HttpStatusCode.OK, await Status(gateway.Address, "/health/live"));
@@ -91,7 +91,7 @@ public sealed class ProbeTests(GatewayFixture fixture)
         var started = silo.StartAsync();
         try
         {
-            await Eventually(async () => await Status(address, "/health/live") == HttpStatusCode.OK);
+            await Poll.For(() => Answers(address, "/health/live", HttpStatusCode.OK), "liveness 200 while starting");
 
             Assert.Equal(HttpStatusCode.ServiceUnavailable, await Status(address, "/health/startup"));
             Assert.Equal(HttpStatusCode.ServiceUnavailable, await Status(address, "/health/ready"));
@@ -128,16 +128,9 @@ public sealed class ProbeTests(GatewayFixture fixture)
         return response.StatusCode;
     }
 
-    /// <summary>Waits until <paramref name="condition"/> holds; a request that fails (nothing listens yet) counts as not yet.</summary>
-    private static async Task Eventually(Func<Task<bool>> condition)
-    {
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (!await condition().ContinueWith(check => check.IsCompletedSuccessfully && check.Result, TaskScheduler.Default))
-        {
-            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), "the condition never held");
-            await Task.Delay(20);
-        }
-    }
+    /// <summary>Whether <paramref name="path"/> answers <paramref name="expected"/>; a request that fails (nothing listens yet) does not.</summary>
+    private static Task<bool> Answers(Uri server, string path, HttpStatusCode expected) =>
+        Status(server, path).ContinueWith(check => check.IsCompletedSuccessfully && check.Result == expected, TaskScheduler.Default);
 
     /// <summary>A start that takes as long as the test wants, after the server already listens.</summary>
     private sealed class SlowStart(Task release) : IHostedLifecycleService

@@ -31,15 +31,15 @@ public sealed class TraceExportTests(ShortPaymentWindowFixture fixture) : IClass
 
         // The deadline shard's sweep (started by its timer, or by its reminder's tick) asks the order, which expires and
         // releases its stock: that settlement, and its statements, belong to the sweep's trace, not the checkout's.
-        var (ask, trace) = await Eventually(() =>
+        var (ask, trace) = await Poll.For(() =>
         {
             var asks = fixture.SiloSpans.Where(s => s.DisplayName.StartsWith("IOrderGrain/CheckDeadline", StringComparison.Ordinal) && s.Kind == ActivityKind.Server
                 && (s.GetTagItem("orleans.rpc.target_id") as string)?.Contains(orderId, StringComparison.Ordinal) == true);
             // Spans are exported as they end: the sweep's own comes once it has stored what the orders answered.
-            return asks.Select(a => (Ask: a, Trace: fixture.SiloSpans.Trace(a.TraceId)))
+            return Task.FromResult(asks.Select(a => (Ask: a, Trace: fixture.SiloSpans.Trace(a.TraceId)))
                 .FirstOrDefault(a => a.Trace.Any(s => s.DisplayName.StartsWith("IProductGrain/Settle", StringComparison.Ordinal))
-                    && a.Trace.Any(s => s.DisplayName == Traces.DeadlineSweep) && a.Trace.Any(s => s.ParentSpanId == default));
-        }, TimeSpan.FromSeconds(30));
+                    && a.Trace.Any(s => s.DisplayName == Traces.DeadlineSweep) && a.Trace.Any(s => s.ParentSpanId == default)));
+        }, found => found.Ask is not null, "the expiry's trace with its sweep and settlement");
 
         Assert.NotEqual(checkoutTrace, ask.TraceId);
         var byId = trace.ToDictionary(s => s.SpanId);
@@ -57,11 +57,11 @@ public sealed class TraceExportTests(ShortPaymentWindowFixture fixture) : IClass
 
         // The order's deadline shard registered its reminder, which ticks each second here: each tick is a trace's root,
         // and the sweep it runs is part of it. Spans are exported as they end, the tick's root last.
-        var trace = await Eventually(
+        var trace = await Poll.Found(
             () => fixture.SiloSpans.Where(s => s.DisplayName == Traces.DeadlineSweep && s.ParentSpanId != default)
                 .Select(s => fixture.SiloSpans.Trace(s.TraceId))
                 .FirstOrDefault(t => t.Any(s => s.ParentSpanId == default)),
-            TimeSpan.FromSeconds(30));
+            "a reminder tick's whole trace");
 
         var byId = trace.ToDictionary(s => s.SpanId);
         var root = Assert.Single(trace, s => !byId.ContainsKey(s.ParentSpanId));
@@ -85,14 +85,14 @@ public sealed class TraceExportTests(ShortPaymentWindowFixture fixture) : IClass
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
 
         var traceIdBytes = Convert.FromHexString(traceId.ToHexString());
-        await Eventually(() =>
+        await Poll.Found(() =>
         {
             gateway.Services.GetRequiredService<TracerProvider>().ForceFlush(1000);
             lock (received)
             {
                 return received.Any(body => body.AsSpan().IndexOf(traceIdBytes) >= 0) ? received : null;
             }
-        }, TimeSpan.FromSeconds(20));
+        }, "the request's spans at the collector", TimeSpan.FromSeconds(20));
     }
 
     /// <summary>An OTLP/HTTP receiver that keeps each protobuf body posted to /v1/traces.</summary>
@@ -132,21 +132,5 @@ public sealed class TraceExportTests(ShortPaymentWindowFixture fixture) : IClass
         Assert.Equal(HttpStatusCode.Created, placed.StatusCode);
         return ((string)(await JsonApi.Read(placed))!["orderId"]!,
             ActivityTraceId.CreateFromString(placed.Headers.GetValues("traceparent").Single().Split('-')[1]));
-    }
-
-    private static async Task<T> Eventually<T>(Func<T?> find, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (find() is { } found && !EqualityComparer<T>.Default.Equals(found, default))
-            {
-                return found;
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new Xunit.Sdk.XunitException("What should have been recorded never appeared.");
     }
 }

@@ -21,14 +21,14 @@ public sealed class TracingTests(GatewayFixture fixture)
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         Assert.StartsWith($"00-{caller.Trace}-", response.Headers.GetValues("traceparent").Single());
-        var spans = await Eventually(() =>
+        var spans = await Poll.Found(() =>
         {
             var found = fixture.GatewaySpans.Trace(caller.Trace).Concat(fixture.SiloSpans.Trace(caller.Trace)).DistinctBy(s => s.SpanId).ToList();
             // The order stores its payment deadline after answering: the trace is whole once that call has ended too.
             return found.Any(IsHttp) && found.Any(s => s.DisplayName.StartsWith("IDeadlineGrain/Track", StringComparison.Ordinal) && s.Kind == ActivityKind.Server)
                 ? found
                 : null;
-        });
+        }, "the checkout's whole trace");
 
         // One tree: the gateway's span is the only child of the caller's, every other span hangs below it.
         var byId = spans.ToDictionary(s => s.SpanId);
@@ -81,8 +81,8 @@ public sealed class TracingTests(GatewayFixture fixture)
         using var response = await fixture.Client.SendAsync(checkout);
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        var gateway = await Eventually(() => fixture.GatewayLogs.WithProperty("RequestId", requestId).ToList() is { Count: > 0 } lines ? lines : null);
-        var silo = await Eventually(() => fixture.SiloLogs.WithProperty("RequestId", requestId).ToList() is { Count: > 0 } lines ? lines : null);
+        var gateway = await Poll.Found(() => fixture.GatewayLogs.WithProperty("RequestId", requestId).ToList() is { Count: > 0 } lines ? lines : null, "the gateway's log lines");
+        var silo = await Poll.Found(() => fixture.SiloLogs.WithProperty("RequestId", requestId).ToList() is { Count: > 0 } lines ? lines : null, "the silo's log lines");
         Assert.All(gateway.Concat(silo), line => Assert.Equal(traceId, line.TraceId));
     }
 
@@ -103,22 +103,5 @@ public sealed class TracingTests(GatewayFixture fixture)
         }
 
         return false;
-    }
-
-    /// <summary>Spans and log lines are written as the request ends; give them a moment.</summary>
-    private static async Task<T> Eventually<T>(Func<T?> find)
-        where T : class
-    {
-        for (var i = 0; i < 100; i++)
-        {
-            if (find() is { } found)
-            {
-                return found;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new Xunit.Sdk.XunitException("What the request should have recorded never appeared.");
     }
 }

@@ -100,8 +100,8 @@ public sealed class WebhookTests(FastWebhookRetriesFixture fixture) : IClassFixt
         await fixture.Client.Delete($"/api/products/{lost}");
         var lostId = $"product:{lost}:2";
 
-        var deadLetters = await Eventually(async () =>
-            Body((await fixture.Client.Get($"/api/admin/webhooks/{webhook}/dead-letters")).Body).AsArray() is { Count: > 0 } list ? list : null);
+        var deadLetters = await Poll.For(async () => Body((await fixture.Client.Get($"/api/admin/webhooks/{webhook}/dead-letters")).Body).AsArray(),
+            list => list.Count > 0, "a dead letter", Patience);
         var deadLetter = Assert.Single(deadLetters)!;
         Assert.Equal((lostId, "product.deactivated", FastWebhookRetriesFixture.MaxAttempts, "HTTP 500"),
             ((string)deadLetter["eventId"]!, (string)deadLetter["type"]!, (int)deadLetter["attempts"]!, (string?)deadLetter["lastError"]));
@@ -236,20 +236,4 @@ public sealed class WebhookTests(FastWebhookRetriesFixture fixture) : IClassFixt
     }
 
     private static JsonNode Body(JsonNode? body) => body ?? throw new InvalidOperationException("no body");
-
-    private static async Task<T> Eventually<T>(Func<Task<T?>> probe)
-        where T : class
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (true)
-        {
-            if (await probe() is { } value)
-            {
-                return value;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "did not happen in time");
-            await Task.Delay(100);
-        }
-    }
 }

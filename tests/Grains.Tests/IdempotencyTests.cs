@@ -147,7 +147,7 @@ public sealed class IdempotencyTests(StandardCluster fixture)
         var (sku, cart) = await CartWithOneLine();
         var placed = (await cart.Checkout("acknowledged")).Value!;
 
-        await Eventually.Until(async () => (await Stored.Read<ProductState>(fixture.Cluster, "product", Product(sku)))!.Reservations.Count == 0, "acknowledged");
+        await Poll.For(async () => (await Stored.Read<ProductState>(fixture.Cluster, "product", Product(sku)))!.Reservations.Count == 0, "acknowledged");
         var shard = fixture.Grains.GetGrain<IDeadlineGrain>(DeadlineGrain.KeyFor(placed.OrderId, new OrderOptions().DeadlineShards));
         Assert.Equal(placed.PaymentDueAt, (await Stored.Read<DeadlineState>(fixture.Cluster, "deadlines", shard))!.Due[placed.OrderId]);
         await Product(sku).Release(placed.OrderId);

@@ -24,13 +24,13 @@ public sealed class LogConsumerFaultTests(StandardCluster fixture)
         var reader = fixture.Grains.GetGrain<ITestLogConsumerGrain>(key);
         var first = log.Append(3, TestLogConsumerGrain.EventTypeOf(key));
         await reader.Wake();
-        await Eventually.Until(async () => await reader.Handled() is { Count: >= 3 }, "the first events handled");
+        await Poll.For(async () => await reader.Handled() is { Count: >= 3 }, "the first events handled");
 
         await fixture.Grains.GetGrain<IStorageFaultGrain>(TestLogConsumerGrain.StateName)
             .AddFaultOnWrite(reader.GetGrainId(), new TimeoutException("injected storage timeout"));
         var second = log.Append(2, TestLogConsumerGrain.EventTypeOf(key));
         // The silos' keep-alive, as it wakes every reader every few seconds.
-        await Eventually.Until(async () =>
+        await Poll.For(async () =>
         {
             await reader.Wake();
             return TestLogConsumerGrain.HandledBy(key).Count(second.Contains) >= 2 * second.Length

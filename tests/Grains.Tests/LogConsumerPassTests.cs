@@ -26,11 +26,11 @@ public sealed class LogConsumerPassTests(StandardCluster fixture)
         var reader = fixture.Grains.GetGrain<ITestLogConsumerGrain>(key);
 
         await reader.Wake();
-        await Eventually.Until(() => Task.FromResult(TestLogConsumerGrain.HandledBy(key).Count > 0), "the first batch handled");
+        await Poll.For(() => Task.FromResult(TestLogConsumerGrain.HandledBy(key).Count > 0), "the first batch handled");
         var handledWhenAnswered = (await reader.Handled()).Count;
 
         Assert.InRange(handledWhenAnswered, 1, backlog.Length - 1);
-        await Eventually.Until(() => Task.FromResult(TestLogConsumerGrain.HandledBy(key).Count >= backlog.Length), "every event handled");
+        await Poll.For(() => Task.FromResult(TestLogConsumerGrain.HandledBy(key).Count >= backlog.Length), "every event handled");
         Assert.Equal(backlog, TestLogConsumerGrain.HandledBy(key).Order());
     }
 }

@@ -12,7 +12,7 @@ public sealed class PaymentWindowTests(ShortPaymentWindowCluster fixture) : ICla
     {
         var (product, order) = await PlaceOrderOfThree();
 
-        var cancelled = await Eventually(async () => (await order.Get()).Value!, o => o.Status == OrderStatus.Cancelled);
+        var cancelled = await Poll.Until(async () => (await order.Get()).Value!, o => o.Status == OrderStatus.Cancelled, Poll.Patience);
 
         Assert.Equal("payment window expired", cancelled.History[^1].Reason);
         Assert.Equal(10, (await product.Get()).Value!.Available);
@@ -41,10 +41,10 @@ public sealed class PaymentWindowTests(ShortPaymentWindowCluster fixture) : ICla
         Assert.Equal((7, 0, 7), Stock((await product.Get()).Value!));
         Assert.Equal(OrderStatus.PendingPayment, (await order.Get()).Value!.Status);
 
-        var cancelled = await Eventually(async () => (await order.Get()).Value!, o => o.Status == OrderStatus.Cancelled);
+        var cancelled = await Poll.Until(async () => (await order.Get()).Value!, o => o.Status == OrderStatus.Cancelled, Poll.Patience);
 
         Assert.Equal(OrderStatus.Cancelled, cancelled.Status);
-        Assert.Equal((10, 0, 10), Stock(await Eventually(async () => (await product.Get()).Value!, p => p.OnHand == 10)));
+        Assert.Equal((10, 0, 10), Stock(await Poll.Until(async () => (await product.Get()).Value!, p => p.OnHand == 10, Poll.Patience)));
     }
 
     [Fact]
@@ -65,9 +65,9 @@ public sealed class PaymentWindowTests(ShortPaymentWindowCluster fixture) : ICla
         Assert.True(order.IsSuccess, order.Error?.Detail);
         Assert.Equal(7, (await product.Get()).Value!.Available);
 
-        var cancelled = await Eventually(async () => (await fixture.Grains.GetGrain<IOrderGrain>(orderId).Get()).Value!, o => o.Status == OrderStatus.Cancelled);
+        var cancelled = await Poll.Until(async () => (await fixture.Grains.GetGrain<IOrderGrain>(orderId).Get()).Value!, o => o.Status == OrderStatus.Cancelled, Poll.Patience);
         Assert.Equal(OrderStatus.Cancelled, cancelled.Status);
-        Assert.Equal(10, (await Eventually(async () => (await product.Get()).Value!, p => p.Available == 10)).Available);
+        Assert.Equal(10, (await Poll.Until(async () => (await product.Get()).Value!, p => p.Available == 10, Poll.Patience)).Available);
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public sealed class PaymentWindowTests(ShortPaymentWindowCluster fixture) : ICla
         var cart = fixture.Grains.GetGrain<ICartGrain>(Unique.Key("customer"));
         await cart.SetQuantity(sku, 3);
 
-        var view = await Eventually(async () => (await cart.Get()).Value!, c => c.Lines.Count == 0);
+        var view = await Poll.Until(async () => (await cart.Get()).Value!, c => c.Lines.Count == 0, Poll.Patience);
 
         Assert.Empty(view.Lines);
     }
@@ -96,19 +96,4 @@ public sealed class PaymentWindowTests(ShortPaymentWindowCluster fixture) : ICla
     }
 
     private static (int OnHand, int Reserved, int Available) Stock(ProductView view) => (view.OnHand, view.Reserved, view.Available);
-
-    private static async Task<T> Eventually<T>(Func<Task<T>> read, Func<T, bool> done)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (true)
-        {
-            var value = await read();
-            if (done(value) || DateTime.UtcNow > deadline)
-            {
-                return value;
-            }
-
-            await Task.Delay(200);
-        }
-    }
 }

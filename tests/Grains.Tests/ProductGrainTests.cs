@@ -189,7 +189,7 @@ public sealed class ProductGrainTests(StandardCluster fixture)
         // far fewer than the ten writes, however slow the machine made them.
         var intervals = (int)(clock.Elapsed / TestClusterSettings.StockChangeInterval) + 1;
         Assert.InRange(stored.Outbox.LastSequence, 1, 1 + 1 + intervals);
-        await Eventually.Until(async () => await Stored(product) is { } now && now.AnnouncedVersion == now.Version, "the last stock change announced");
+        await Poll.For(async () => await Stored(product) is { } now && now.AnnouncedVersion == now.Version, "the last stock change announced");
     }
 
     [Fact]
@@ -209,7 +209,7 @@ public sealed class ProductGrainTests(StandardCluster fixture)
         await product.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
         await product.Get();
 
-        await Eventually.Until(async () => await Stored(product) is { } now && now.AnnouncedVersion == now.Version, "the last stock change announced");
+        await Poll.For(async () => await Stored(product) is { } now && now.AnnouncedVersion == now.Version, "the last stock change announced");
     }
 
     [Fact]
@@ -227,7 +227,7 @@ public sealed class ProductGrainTests(StandardCluster fixture)
         await fixture.Grains.GetGrain<IStorageFaultGrain>("product")
             .AddFaultOnWrite(product.GetGrainId(), new TimeoutException("injected storage timeout"));
 
-        await Eventually.Until(async () => await Stored(product) is { } now && now.AnnouncedVersion == now.Version, "announced after the failed write");
+        await Poll.For(async () => await Stored(product) is { } now && now.AnnouncedVersion == now.Version, "announced after the failed write");
     }
 
     [Fact]
@@ -325,7 +325,7 @@ public sealed class ProductGrainTests(StandardCluster fixture)
     private async Task Acknowledged(IProductGrain product, string reservationId, ReservationStage stage)
     {
         await product.Acknowledge(reservationId, stage);
-        await Eventually.Until(async () => !(await Stored(product)).Reservations.ContainsKey(reservationId), $"{reservationId} forgotten");
+        await Poll.For(async () => !(await Stored(product)).Reservations.ContainsKey(reservationId), $"{reservationId} forgotten");
     }
 
     /// <summary>The product's state as its storage holds it.</summary>

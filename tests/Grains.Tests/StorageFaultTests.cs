@@ -93,7 +93,7 @@ public sealed class StorageFaultTests(StandardCluster fixture)
 
         // The reservation was stored, the order was not: the product's audit asks the order, which does not exist.
         await WriteFails("order", Order(orderId), () => cart.Checkout("k1"));
-        await Eventually(async () => Stock((await Product(sku).Get()).Value!) == (5, 0, 5));
+        await Poll.For(async () => Stock((await Product(sku).Get()).Value!) == (5, 0, 5), "the stock at (5, 0, 5)");
 
         var order = await cart.Checkout("k1");
         Assert.True(order.IsSuccess, order.Error?.Detail);
@@ -158,7 +158,7 @@ public sealed class StorageFaultTests(StandardCluster fixture)
         await WriteFails("product", Product(sku), () => order.Pay(new Payment(6m, "pay-1")));
 
         Assert.Equal(OrderStatus.Paid, (await order.Pay(new Payment(6m, "pay-1"))).Value!.Status);
-        await Eventually(async () => Stock((await Product(sku).Get()).Value!) == (3, 0, 3));
+        await Poll.For(async () => Stock((await Product(sku).Get()).Value!) == (3, 0, 3), "the stock at (3, 0, 3)");
         Assert.Equal(OrderStatus.Paid, (await Reloaded(order, order.Get)).Value!.Status);
     }
 
@@ -285,15 +285,4 @@ public sealed class StorageFaultTests(StandardCluster fixture)
     private static (int OnHand, int Reserved, int Available) Stock(ProductView p) => (p.OnHand, p.Reserved, p.Available);
 
     private static List<(string, int)> Lines(CartView cart) => cart.Lines.Select(l => (l.Sku, l.Quantity)).ToList();
-
-    private static async Task Eventually(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!await condition() && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
-
-        Assert.True(await condition());
-    }
 }

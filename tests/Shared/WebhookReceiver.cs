@@ -65,23 +65,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>Waits until <paramref name="done"/> holds for what was received, and returns that.</summary>
     public async Task<IReadOnlyList<ReceivedWebhook>> WaitFor(Func<IReadOnlyList<ReceivedWebhook>, bool> done, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var now = Received;
-            if (done(now))
-            {
-                return now;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"The receiver got {now.Count} request(s) in {timeout}, not what was awaited: " +
-                                           string.Join(", ", now.Select(r => $"{r.Id} {r.Status}")));
-            }
-
-            await Task.Delay(50);
-        }
+        var now = await Poll.Until(() => Task.FromResult(Received), done, timeout);
+        return done(now) ? now : throw new TimeoutException($"The receiver got {now.Count} request(s) in {timeout}, not what was awaited: " +
+                                                            string.Join(", ", now.Select(r => $"{r.Id} {r.Status}")));
     }
 
     public async ValueTask DisposeAsync()
