@@ -22,8 +22,7 @@ public sealed class BusinessMetricsTests(ShortPaymentWindowCluster fixture) : IC
         listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => counted.AddOrUpdate(instrument.Name, value, (_, sum) => sum + value));
         listener.Start();
 
-        var sku = Unique.Key("sku");
-        await fixture.Grains.GetGrain<IProductGrain>(sku).Create(new CreateProduct("Thing", "", 1m, "USD", 3));
+        var sku = await fixture.Grains.NewProduct(price: 1m, stock: 3);
         var expiring = await CheckOut(sku, 1);
         var refused = await CheckOut(sku, 3);
         var paid = await CheckOut(sku, 1);
@@ -47,8 +46,6 @@ public sealed class BusinessMetricsTests(ShortPaymentWindowCluster fixture) : IC
 
     private async Task<Result<OrderView>> CheckOut(string sku, int quantity)
     {
-        var cart = fixture.Grains.GetGrain<ICartGrain>(Unique.Key("customer"));
-        await cart.SetQuantity(sku, quantity);
-        return await cart.Checkout(Guid.NewGuid().ToString());
+        return await (await fixture.Grains.CartWith((sku, quantity))).Checkout(Guid.NewGuid().ToString());
     }
 }

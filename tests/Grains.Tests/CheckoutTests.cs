@@ -7,30 +7,12 @@ public sealed class CheckoutTests(StandardCluster fixture)
 {
     private IProductGrain Product(string sku) => fixture.Grains.GetGrain<IProductGrain>(sku);
 
-    private async Task<string> NewProduct(decimal price, int stock)
-    {
-        var sku = Unique.Key("sku");
-        await Product(sku).Create(new CreateProduct("Thing", "", price, "USD", stock));
-        return sku;
-    }
-
-    private async Task<ICartGrain> CartWith(params (string Sku, int Quantity)[] lines)
-    {
-        var cart = fixture.Grains.GetGrain<ICartGrain>(Unique.Key("customer"));
-        foreach (var (sku, quantity) in lines)
-        {
-            Assert.True((await cart.SetQuantity(sku, quantity)).IsSuccess);
-        }
-
-        return cart;
-    }
-
     [Fact]
     public async Task Checkout_reserves_every_line_snapshots_prices_and_empties_the_cart()
     {
-        var a = await NewProduct(price: 4.00m, stock: 10);
-        var b = await NewProduct(price: 0.99m, stock: 10);
-        var cart = await CartWith((a, 2), (b, 3));
+        var a = await fixture.Grains.NewProduct(price: 4.00m, stock: 10);
+        var b = await fixture.Grains.NewProduct(price: 0.99m, stock: 10);
+        var cart = await fixture.Grains.CartWith((a, 2), (b, 3));
 
         var order = (await cart.Checkout(Unique.Key("checkout"))).Value!;
         await Product(a).Update(new UpdateProduct("Thing", "", 100m, "USD"));
@@ -47,9 +29,9 @@ public sealed class CheckoutTests(StandardCluster fixture)
     [Fact]
     public async Task Checkout_short_on_one_line_releases_every_reservation_and_names_the_shortage()
     {
-        var plenty = await NewProduct(price: 1m, stock: 10);
-        var scarce = await NewProduct(price: 1m, stock: 1);
-        var cart = await CartWith((plenty, 5), (scarce, 2));
+        var plenty = await fixture.Grains.NewProduct(price: 1m, stock: 10);
+        var scarce = await fixture.Grains.NewProduct(price: 1m, stock: 1);
+        var cart = await fixture.Grains.CartWith((plenty, 5), (scarce, 2));
 
         var result = await cart.Checkout(Unique.Key("checkout"));
 
@@ -71,7 +53,7 @@ public sealed class CheckoutTests(StandardCluster fixture)
     [Fact]
     public async Task Paying_the_exact_total_commits_the_stock()
     {
-        var sku = await NewProduct(price: 2.50m, stock: 10);
+        var sku = await fixture.Grains.NewProduct(price: 2.50m, stock: 10);
         var order = await Checkout((sku, 4));
 
         var wrong = await order.Pay(new Payment(9.99m, Unique.Key("payment")));
@@ -85,7 +67,7 @@ public sealed class CheckoutTests(StandardCluster fixture)
     [Fact]
     public async Task An_order_goes_through_its_lifecycle_and_keeps_a_timestamped_history()
     {
-        var sku = await NewProduct(price: 1m, stock: 10);
+        var sku = await fixture.Grains.NewProduct(price: 1m, stock: 10);
         var order = await Checkout((sku, 1));
 
         await order.Pay(new Payment(1m, Unique.Key("payment")));
@@ -101,7 +83,7 @@ public sealed class CheckoutTests(StandardCluster fixture)
     [Fact]
     public async Task Refused_transitions_name_the_current_status()
     {
-        var sku = await NewProduct(price: 1m, stock: 10);
+        var sku = await fixture.Grains.NewProduct(price: 1m, stock: 10);
         var order = await Checkout((sku, 1));
 
         var ship = await order.Ship();
@@ -117,7 +99,7 @@ public sealed class CheckoutTests(StandardCluster fixture)
     [Fact]
     public async Task Cancelling_before_payment_releases_the_reservations()
     {
-        var sku = await NewProduct(price: 1m, stock: 10);
+        var sku = await fixture.Grains.NewProduct(price: 1m, stock: 10);
         var order = await Checkout((sku, 3));
 
         var cancelled = (await order.Cancel()).Value!;
@@ -130,7 +112,7 @@ public sealed class CheckoutTests(StandardCluster fixture)
     [Fact]
     public async Task Cancelling_after_payment_returns_the_stock()
     {
-        var sku = await NewProduct(price: 1m, stock: 10);
+        var sku = await fixture.Grains.NewProduct(price: 1m, stock: 10);
         var order = await Checkout((sku, 3));
         await order.Pay(new Payment(3m, Unique.Key("payment")));
 
@@ -142,7 +124,7 @@ public sealed class CheckoutTests(StandardCluster fixture)
     [Fact]
     public async Task A_shipped_order_cannot_be_cancelled()
     {
-        var sku = await NewProduct(price: 1m, stock: 10);
+        var sku = await fixture.Grains.NewProduct(price: 1m, stock: 10);
         var order = await Checkout((sku, 1));
         await order.Pay(new Payment(1m, Unique.Key("payment")));
         await order.Ship();
@@ -155,8 +137,8 @@ public sealed class CheckoutTests(StandardCluster fixture)
     [Fact]
     public async Task Concurrent_checkouts_for_the_last_units_sell_exactly_the_stock()
     {
-        var sku = await NewProduct(price: 1m, stock: 7);
-        var carts = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => CartWith((sku, 1))));
+        var sku = await fixture.Grains.NewProduct(price: 1m, stock: 7);
+        var carts = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => fixture.Grains.CartWith((sku, 1))));
 
         var results = await Task.WhenAll(carts.Select(c => c.Checkout(Unique.Key("checkout"))));
 
@@ -167,7 +149,7 @@ public sealed class CheckoutTests(StandardCluster fixture)
 
     private async Task<IOrderGrain> Checkout(params (string Sku, int Quantity)[] lines)
     {
-        var order = (await (await CartWith(lines)).Checkout(Unique.Key("checkout"))).Value!;
+        var order = (await (await fixture.Grains.CartWith(lines)).Checkout(Unique.Key("checkout"))).Value!;
         return fixture.Grains.GetGrain<IOrderGrain>(order.OrderId);
     }
 

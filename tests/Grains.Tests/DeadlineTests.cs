@@ -12,10 +12,7 @@ public sealed class DeadlineTests(StandardCluster fixture)
     [Fact]
     public async Task An_order_awaiting_payment_is_tracked_by_its_shard_and_registers_no_reminder_of_its_own()
     {
-        var sku = Unique.Key("sku");
-        await fixture.Grains.GetGrain<IProductGrain>(sku).Create(new CreateProduct("Thing", "", 2m, "USD", 10));
-        var cart = fixture.Grains.GetGrain<ICartGrain>(Unique.Key("customer"));
-        await cart.SetQuantity(sku, 1);
+        var cart = await fixture.Grains.CartWith((await fixture.Grains.NewProduct(), 1));
 
         var order = (await cart.Checkout(Unique.Key("checkout"))).Value!;
 

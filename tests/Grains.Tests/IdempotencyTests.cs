@@ -12,11 +12,8 @@ public sealed class IdempotencyTests(StandardCluster fixture)
 
     private async Task<(string Sku, ICartGrain Cart)> CartWithOneLine(int stock = 10, int quantity = 2)
     {
-        var sku = Unique.Key("sku");
-        await Product(sku).Create(new CreateProduct("Thing", "", 2m, "USD", stock));
-        var cart = fixture.Grains.GetGrain<ICartGrain>(Unique.Key("customer"));
-        await cart.SetQuantity(sku, quantity);
-        return (sku, cart);
+        var sku = await fixture.Grains.NewProduct(stock: stock);
+        return (sku, await fixture.Grains.CartWith((sku, quantity)));
     }
 
     [Fact]

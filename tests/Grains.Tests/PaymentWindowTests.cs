@@ -50,11 +50,9 @@ public sealed class PaymentWindowTests(ShortPaymentWindowCluster fixture) : ICla
     [Fact]
     public async Task An_order_whose_deadline_write_failed_is_tracked_again_through_its_products_audit_and_expires()
     {
-        var sku = Unique.Key("sku");
+        var sku = await fixture.Grains.NewProduct(price: 1m);
         var product = fixture.Grains.GetGrain<IProductGrain>(sku);
-        await product.Create(new CreateProduct("Thing", "", 1m, "USD", 10));
-        var cart = fixture.Grains.GetGrain<ICartGrain>(Unique.Key("customer"));
-        await cart.SetQuantity(sku, 3);
+        var cart = await fixture.Grains.CartWith((sku, 3));
         var key = Unique.Key("checkout");
         var orderId = OrderIds.ForCheckout(cart.GetPrimaryKeyString(), key);
         var shard = fixture.Grains.GetGrain<IDeadlineGrain>(DeadlineGrain.KeyFor(orderId, new OrderOptions().DeadlineShards));
@@ -73,10 +71,7 @@ public sealed class PaymentWindowTests(ShortPaymentWindowCluster fixture) : ICla
     [Fact]
     public async Task An_idle_cart_is_deleted_by_its_reminder()
     {
-        var sku = Unique.Key("sku");
-        await fixture.Grains.GetGrain<IProductGrain>(sku).Create(new CreateProduct("Thing", "", 1m, "USD", 10));
-        var cart = fixture.Grains.GetGrain<ICartGrain>(Unique.Key("customer"));
-        await cart.SetQuantity(sku, 3);
+        var cart = await fixture.Grains.CartWith((await fixture.Grains.NewProduct(price: 1m), 3));
 
         var view = await Poll.Until(async () => (await cart.Get()).Value!, c => c.Lines.Count == 0, Poll.Patience);
 
@@ -85,11 +80,9 @@ public sealed class PaymentWindowTests(ShortPaymentWindowCluster fixture) : ICla
 
     private async Task<(IProductGrain, IOrderGrain)> PlaceOrderOfThree()
     {
-        var sku = Unique.Key("sku");
+        var sku = await fixture.Grains.NewProduct(price: 1m);
         var product = fixture.Grains.GetGrain<IProductGrain>(sku);
-        await product.Create(new CreateProduct("Thing", "", 1m, "USD", 10));
-        var cart = fixture.Grains.GetGrain<ICartGrain>(Unique.Key("customer"));
-        await cart.SetQuantity(sku, 3);
+        var cart = await fixture.Grains.CartWith((sku, 3));
         var order = (await cart.Checkout(Unique.Key("checkout"))).Value!;
         Assert.Equal(7, (await product.Get()).Value!.Available);
         return (product, fixture.Grains.GetGrain<IOrderGrain>(order.OrderId));

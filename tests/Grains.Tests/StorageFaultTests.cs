@@ -20,8 +20,8 @@ public sealed class StorageFaultTests(StandardCluster fixture)
     [Fact]
     public async Task A_cart_line_change_whose_write_failed_is_neither_shown_nor_stored_by_a_later_write()
     {
-        var (a, b) = (await NewProduct(), await NewProduct());
-        var cart = await CartWith((a, 1));
+        var (a, b) = (await fixture.Grains.NewProduct(), await fixture.Grains.NewProduct());
+        var cart = await fixture.Grains.CartWith((a, 1));
 
         await WriteFails("cart", cart, () => cart.SetQuantity(a, 2));
         Assert.True((await cart.SetQuantity(b, 1)).IsSuccess);
@@ -33,8 +33,8 @@ public sealed class StorageFaultTests(StandardCluster fixture)
     [Fact]
     public async Task A_removal_or_clear_whose_write_failed_leaves_the_cart_as_stored()
     {
-        var (a, b) = (await NewProduct(), await NewProduct());
-        var cart = await CartWith((a, 1), (b, 2));
+        var (a, b) = (await fixture.Grains.NewProduct(), await fixture.Grains.NewProduct());
+        var cart = await fixture.Grains.CartWith((a, 1), (b, 2));
 
         await WriteFails("cart", cart, () => cart.RemoveLine(a));
         Assert.Equal([(a, 1), (b, 2)], Lines((await cart.Get()).Value!));
@@ -47,8 +47,8 @@ public sealed class StorageFaultTests(StandardCluster fixture)
     [Fact]
     public async Task A_failure_that_is_not_an_outage_discards_the_change_too_and_reaches_the_caller_as_it_was()
     {
-        var sku = await NewProduct();
-        var cart = await CartWith((sku, 1));
+        var sku = await fixture.Grains.NewProduct();
+        var cart = await fixture.Grains.CartWith((sku, 1));
 
         var thrown = await WriteFails("cart", cart, () => cart.SetQuantity(sku, 5), new InvalidOperationException("injected bug"));
 
@@ -60,8 +60,8 @@ public sealed class StorageFaultTests(StandardCluster fixture)
     [Fact]
     public async Task A_checkout_whose_cart_write_failed_placed_its_order_and_only_that_order_answers_its_key()
     {
-        var sku = await NewProduct(stock: 5);
-        var cart = await CartWith((sku, 2));
+        var sku = await fixture.Grains.NewProduct(stock: 5);
+        var cart = await fixture.Grains.CartWith((sku, 2));
 
         // The order was placed and stored; the cart's record of it was not, so the client saw a failure.
         await WriteFails("cart", cart, () => cart.Checkout("k1"));
@@ -87,8 +87,8 @@ public sealed class StorageFaultTests(StandardCluster fixture)
     [Fact]
     public async Task A_placement_whose_order_write_failed_leaves_no_stock_held_after_the_audit_and_its_retry_places_one_order()
     {
-        var sku = await NewProduct(stock: 5);
-        var cart = await CartWith((sku, 2));
+        var sku = await fixture.Grains.NewProduct(stock: 5);
+        var cart = await fixture.Grains.CartWith((sku, 2));
         var orderId = OrderIds.ForCheckout(cart.GetPrimaryKeyString(), "k1");
 
         // The reservation was stored, the order was not: the product's audit asks the order, which does not exist.
@@ -104,8 +104,8 @@ public sealed class StorageFaultTests(StandardCluster fixture)
     [Fact]
     public async Task A_checkout_whose_reservation_was_not_stored_is_retried_with_the_same_key_into_one_order()
     {
-        var sku = await NewProduct(stock: 5);
-        var cart = await CartWith((sku, 2));
+        var sku = await fixture.Grains.NewProduct(stock: 5);
+        var cart = await fixture.Grains.CartWith((sku, 2));
 
         await WriteFails("product", Product(sku), () => cart.Checkout("k1"));
         Assert.Equal((5, 0, 5), Stock((await Product(sku).Get()).Value!));
@@ -214,7 +214,7 @@ public sealed class StorageFaultTests(StandardCluster fixture)
     [Fact]
     public async Task Product_changes_whose_write_failed_leave_the_product_as_stored()
     {
-        var sku = await NewProduct(stock: 5);
+        var sku = await fixture.Grains.NewProduct(stock: 5);
         var product = Product(sku);
         var stored = (await product.Get()).Value!;
 
@@ -256,28 +256,10 @@ public sealed class StorageFaultTests(StandardCluster fixture)
         return await read();
     }
 
-    private async Task<string> NewProduct(decimal price = 2m, int stock = 10)
-    {
-        var sku = Unique.Key("sku");
-        Assert.True((await Product(sku).Create(new CreateProduct("Thing", "", price, "USD", stock))).IsSuccess);
-        return sku;
-    }
-
-    private async Task<ICartGrain> CartWith(params (string Sku, int Quantity)[] lines)
-    {
-        var cart = fixture.Grains.GetGrain<ICartGrain>(Unique.Key("customer"));
-        foreach (var (sku, quantity) in lines)
-        {
-            Assert.True((await cart.SetQuantity(sku, quantity)).IsSuccess);
-        }
-
-        return cart;
-    }
-
     private async Task<(string Sku, IOrderGrain Order)> PlacedOrder(int quantity, decimal price)
     {
-        var sku = await NewProduct(price, stock: 5);
-        var cart = await CartWith((sku, quantity));
+        var sku = await fixture.Grains.NewProduct(price, stock: 5);
+        var cart = await fixture.Grains.CartWith((sku, quantity));
         var order = (await cart.Checkout(Unique.Key("checkout"))).Value!;
         return (sku, Order(order.OrderId));
     }
