@@ -153,19 +153,8 @@ public sealed class ProcessCluster : IAsyncDisposable
     /// <summary>The gateway's view of the cluster: <c>activeSilos</c> and <c>silos[address, status, activations, ...]</c>.</summary>
     public async Task<JsonNode> ClusterViewAsync() => (await Api.GetFromJsonAsync<JsonNode>("/api/admin/cluster"))!;
 
-    public async Task WaitForActiveSilosAsync(int count)
-    {
-        var deadline = DateTime.UtcNow + StartTimeout;
-        while (await ActiveSilosOrNoneAsync() != count)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"The cluster did not reach {count} active silos.");
-            }
-
-            await Task.Delay(250);
-        }
-    }
+    public Task WaitForActiveSilosAsync(int count) =>
+        Poll.For(ActiveSilosOrNoneAsync, active => active == count, $"the cluster at {count} active silos", StartTimeout);
 
     public async ValueTask DisposeAsync()
     {

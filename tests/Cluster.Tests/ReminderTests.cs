@@ -25,13 +25,8 @@ public sealed class ReminderTests
         await cluster.StartSiloAsync();
         await cluster.StartGatewayAsync();
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        var status = "";
-        while (status != "Cancelled" && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(500);
-            status = (string)(await api.Send(HttpMethod.Get, $"/api/orders/{order}").Expect(HttpStatusCode.OK))["status"]!;
-        }
+        var status = await Poll.Until(async () => (string)(await api.Send(HttpMethod.Get, $"/api/orders/{order}").Expect(HttpStatusCode.OK))["status"]!,
+            s => s == "Cancelled", TimeSpan.FromSeconds(60));
 
         Assert.Equal("Cancelled", status);
         var history = (await api.Send(HttpMethod.Get, $"/api/orders/{order}").Expect(HttpStatusCode.OK))["history"]!.AsArray();

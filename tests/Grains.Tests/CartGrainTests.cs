@@ -8,12 +8,8 @@ public sealed class CartGrainTests(StandardCluster fixture)
 {
     private ICartGrain NewCart() => fixture.Grains.GetGrain<ICartGrain>(Unique.Key("customer"));
 
-    private async Task<string> NewProduct(decimal price = 2.50m, string currency = "USD", int stock = 100)
-    {
-        var sku = Unique.Key("sku");
-        await fixture.Grains.GetGrain<IProductGrain>(sku).Create(new CreateProduct("Thing " + sku, "", price, currency, stock));
-        return sku;
-    }
+    private Task<string> NewProduct(decimal price = 2.50m, string currency = "USD", int stock = 100) =>
+        fixture.Grains.NewProduct(price, stock, currency);
 
     [Fact]
     public async Task A_new_cart_is_empty()

@@ -124,18 +124,12 @@ public sealed class IdempotencyTests(StandardCluster fixture)
     [Fact]
     public async Task A_reservation_whose_order_never_came_to_exist_is_released_by_the_product()
     {
-        var sku = Unique.Key("sku");
-        await Product(sku).Create(new CreateProduct("Thing", "", 2m, "USD", 10));
+        var sku = await fixture.Grains.NewProduct();
 
         await Product(sku).Reserve(Unique.Key("ghost-order"), 4);
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while ((await Product(sku).Get()).Value!.Reserved != 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(250);
-        }
-
-        Assert.Equal(10, (await Product(sku).Get()).Value!.Available);
+        var product = await Poll.Until(async () => (await Product(sku).Get()).Value!, p => p.Reserved == 0, TimeSpan.FromSeconds(20));
+        Assert.Equal(10, product.Available);
     }
 
     [Fact]

@@ -5,11 +5,11 @@ namespace OrderActors.Grains.Tests;
 /// <summary>What grain tests set up again and again: a new product in stock, a new customer's cart holding lines.</summary>
 public static class Shop
 {
-    /// <summary>Creates a product ("Thing", priced in USD) under a fresh sku; returns the sku.</summary>
-    public static async Task<string> NewProduct(this IGrainFactory grains, decimal price = 2m, int stock = 10)
+    /// <summary>Creates a product ("Thing") under a fresh sku; returns the sku.</summary>
+    public static async Task<string> NewProduct(this IGrainFactory grains, decimal price = 2m, int stock = 10, string currency = "USD")
     {
         var sku = Unique.Key("sku");
-        Assert.True((await grains.GetGrain<IProductGrain>(sku).Create(new CreateProduct("Thing", "", price, "USD", stock))).IsSuccess);
+        Assert.True((await grains.GetGrain<IProductGrain>(sku).Create(new CreateProduct("Thing", "", price, currency, stock))).IsSuccess);
         return sku;
     }
 
