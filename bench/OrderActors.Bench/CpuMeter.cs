@@ -14,30 +14,58 @@ public sealed class CpuMeter(IEnumerable<Node> nodes)
     // /proc reports CPU time in USER_HZ ticks, 100 per second on Linux.
     private const double MicrosecondsPerTick = 10_000;
 
-    private sealed record Sample(long MachineBusy, long Bench, Dictionary<string, long> Roles);
+    /// <summary>
+    /// CPU ticks at one moment: the machine's busy time, the bench's own, its reaped children's (load tools, and nodes
+    /// that ended) and each running node's by role and pid, so that a window over which a node stopped or started is
+    /// still counted right.
+    /// </summary>
+    public sealed record Sample(long MachineBusy, long Bench, long Reaped, IReadOnlyDictionary<(string Role, int Pid), long> Nodes);
 
     /// <summary>Runs <paramref name="measure"/> and returns its figures with the CPU it cost, per operation.</summary>
     public async Task<Measurement> MeasureAsync(Func<Task<Measurement>> measure)
     {
         var before = Take();
         var measurement = await measure();
-        var after = Take();
-        var operations = Math.Max(1, measurement.Count);
+        return measurement with { CpuMicroseconds = PerOperation(before, Take(), measurement.Count) };
+    }
+
+    /// <summary>
+    /// CPU microseconds per operation between two samples by role, the bench's with the load tools it ran ("load"),
+    /// the machine's ("total") and the remainder ("rest"). A node started in between counts whole (its ticks began in
+    /// the window). A node that ended in between was reaped by the bench, which then holds its whole life's ticks: what
+    /// it spent in the window is the reaped ticks less what it had spent before (the bench runs no load tool while a
+    /// node stops, and stops one node at a time).
+    /// </summary>
+    public static SortedDictionary<string, double> PerOperation(Sample before, Sample after, long operations)
+    {
+        operations = Math.Max(1, operations);
+        var reaped = after.Reaped - before.Reaped;
+        var ended = before.Nodes.Where(node => !after.Nodes.ContainsKey(node.Key)).ToList();
         var perOperation = new SortedDictionary<string, double>(StringComparer.Ordinal)
         {
             ["total"] = Per(after.MachineBusy - before.MachineBusy),
-            ["load"] = Per(after.Bench - before.Bench),
+            ["load"] = Per(after.Bench - before.Bench + (ended.Count == 0 ? reaped : 0)),
         };
-        foreach (var (role, ticks) in after.Roles)
+        var ticks = after.Nodes.Select(node => (node.Key.Role, Ticks: node.Value - before.Nodes.GetValueOrDefault(node.Key))).ToList();
+        if (ended.Count > 0)
         {
-            perOperation[role] = Per(ticks - before.Roles.GetValueOrDefault(role));
+            ticks.Add((ended[0].Key.Role, reaped - ended.Sum(node => node.Value)));
+        }
+
+        foreach (var role in ticks.GroupBy(node => node.Role))
+        {
+            perOperation[role.Key] = Per(role.Sum(node => node.Ticks));
         }
 
         perOperation["rest"] = perOperation["total"] - perOperation.Where(p => p.Key is not ("total" or "rest")).Sum(p => p.Value);
-        return measurement with { CpuMicroseconds = perOperation };
+        return perOperation;
 
         double Per(long ticks) => Math.Round(ticks * MicrosecondsPerTick / operations, 1);
     }
+
+    /// <summary>The machine's busy time between two samples, in cores (2 on this machine when saturated).</summary>
+    public static double CoresBusy(Sample before, Sample after, double seconds) =>
+        (after.MachineBusy - before.MachineBusy) * MicrosecondsPerTick / (seconds * 1_000_000);
 
     /// <summary>
     /// CPU ticks of every node's tiered-compilation threads (the runtime names them ".NET Tiered Compilation Worker"),
@@ -79,26 +107,28 @@ public sealed class CpuMeter(IEnumerable<Node> nodes)
     public static double PercentOfACore(Dictionary<(int, int), long> before, Dictionary<(int, int), long> after, double seconds) =>
         after.Sum(t => t.Value - before.GetValueOrDefault(t.Key)) * MicrosecondsPerTick / (seconds * 1_000_000) * 100;
 
-    private Sample Take()
+    public Sample Take()
     {
-        var roles = new Dictionary<string, long>(StringComparer.Ordinal);
+        var running = new Dictionary<(string, int), long>();
         foreach (var node in nodes)
         {
-            if (ProcessTicks(node.ProcessId, children: false) is { } ticks)
+            if (ProcessTicks(node.ProcessId) is { } ticks)
             {
-                var role = node.Name.TrimEnd("0123456789".ToCharArray());
-                roles[role] = roles.GetValueOrDefault(role) + ticks;
+                // "silo2" and "silo1-restart1" are both silos.
+                running[(new string([.. node.Name.TakeWhile(char.IsLetter)]), node.ProcessId)] = ticks;
             }
         }
 
-        return new Sample(MachineBusy(), ProcessTicks(Environment.ProcessId, children: true) ?? 0, roles);
+        return new Sample(MachineBusy(), ProcessTicks(Environment.ProcessId) ?? 0, ReapedTicks(Environment.ProcessId), running);
     }
 
-    /// <summary>User + system ticks of a process (and of its reaped children), or null once it is gone.</summary>
-    private static long? ProcessTicks(int pid, bool children) =>
-        StatFields($"/proc/{pid}/stat") is not { } fields ? null
-        : children ? Field(fields, 11) + Field(fields, 12) + Field(fields, 13) + Field(fields, 14)
-        : Field(fields, 11) + Field(fields, 12);
+    /// <summary>User + system ticks of a process, or null once it is gone.</summary>
+    private static long? ProcessTicks(int pid) =>
+        StatFields($"/proc/{pid}/stat") is { } fields ? Field(fields, 11) + Field(fields, 12) : null;
+
+    /// <summary>User + system ticks of a process's reaped children (the bench's: load tools and stopped nodes).</summary>
+    private static long ReapedTicks(int pid) =>
+        StatFields($"/proc/{pid}/stat") is { } fields ? Field(fields, 13) + Field(fields, 14) : 0;
 
     /// <summary>User + system ticks of one thread whose name starts with <paramref name="namePrefix"/>, or null.</summary>
     private static long? ThreadTicks(int pid, int tid, string namePrefix)

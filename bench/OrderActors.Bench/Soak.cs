@@ -102,20 +102,30 @@ public sealed partial class BenchRun
             $"{nodes.Count(IsSilo)} silos, the longest-running restarted at {duration.TotalSeconds / 2:0} s");
 
         var load = new SoakLoad(soakHttp, plan, soak.MaxInFlight);
+        var cpu = Cpu;
+        var marks = new List<SoakReport.CpuMark> { new("load start", 0, cpu.Take(), cpu.TieredCompilationTicks()) };
         var running = load.RunAsync(rate, duration);
         await Task.WhenAny(running, Task.Delay(duration / 2));
-        var restart = running.IsCompleted ? null : await RestartSiloAsync(load);
+        SoakReport.SiloRestart? restart = null;
+        if (!running.IsCompleted)
+        {
+            marks.Add(new("restart", load.Now, cpu.Take(), cpu.TieredCompilationTicks()));
+            restart = await RestartSiloAsync(load);
+        }
+
         await running;
         var loadSeconds = load.Now;
+        marks.Add(new("load end", loadSeconds, cpu.Take(), cpu.TieredCompilationTicks()));
         var endMemory = Resident();
 
         var checks = await SoakChecksAsync(plan, load);
         var (routes, gate, series) = SoakReport.Summarize(load.Samples, checks);
+        var cpuWindows = SoakReport.CpuWindows(load.Samples, marks);
         var memory = startMemory.Keys.Union(endMemory.Keys)
             .Select(process => new SoakReport.ProcessMemory(process.Name, process.Pid, startMemory.GetValueOrDefault(process), endMemory.GetValueOrDefault(process)))
             .ToList();
         var result = new SoakReport.RateResult(rate, soak.Minutes, rate / 60.0, Math.Round(loadSeconds, 1), load.Operations,
-            load.FiveHundredsSeen, load.Retries, routes, checks, memory, restart, gate, series);
+            load.FiveHundredsSeen, load.Retries, routes, checks, memory, restart, gate, series, cpuWindows);
         Say($"SOAK {rate}/min: {(gate.Pass ? "PASS" : "FAIL")} — reads p95 {gate.ReadP95Ms:0.0} ms, answered without 5xx " +
             $"{gate.AnsweredWithout5xxShare * 100:0.0000} %, duplicates {checks.DuplicateOrders} stored / {checks.ClientDuplicates} seen, oversold {checks.Oversold}");
         return result;

@@ -45,10 +45,22 @@ public sealed class SoakReport
         public bool Pass => ReadP95Met && AnsweredMet && NoDuplicates && NotOversold;
     }
 
+    /// <summary>The CPU counters at one moment of the load (its start, the restart's SIGTERM, its end), by load time.</summary>
+    public sealed record CpuMark(string Name, double AtSeconds, CpuMeter.Sample Cpu, Dictionary<(int, int), long> Jit);
+
+    /// <summary>
+    /// What the machine spent between two marks per answered operation (an answer in the window, pays and a new
+    /// customer's first cart line each counted as one), by process role as in the scenarios' figures ("rest" is
+    /// PostgreSQL, Redis and the kernel's threads), how busy the machine was, and the nodes' background JIT.
+    /// </summary>
+    public sealed record CpuWindow(
+        string From, string To, double Seconds, long Answered, double AnsweredPerSecond, double CoresBusy,
+        IReadOnlyDictionary<string, double> MicrosecondsPerAnswered, double JitPercentOfACore);
+
     public sealed record RateResult(
         int RequestsPerMinute, double Minutes, double DuePerSecond, double LoadSeconds, long Operations, long FiveHundredsSeen, long Retries,
         IReadOnlyList<RouteFigures> Routes, StoredChecks Checks, IReadOnlyList<ProcessMemory> Memory, SiloRestart? Restart, Gate Gate,
-        IReadOnlyList<SeriesPoint> Series);
+        IReadOnlyList<SeriesPoint> Series, IReadOnlyList<CpuWindow> Cpu);
 
     public string RunId { get; init; } = "";
 
@@ -75,6 +87,27 @@ public sealed class SoakReport
         var gate = new Gate(readP95, readP95 < ReadP95LimitMs, all.AnsweredShare, all.AnsweredShare >= AnsweredShareTarget,
             checks.DuplicateOrders == 0 && checks.ClientDuplicates == 0, checks.Oversold == 0);
         return (routes, gate, Series(samples));
+    }
+
+    /// <summary>One window between each pair of consecutive marks; an operation counts where its answer came.</summary>
+    public static IReadOnlyList<CpuWindow> CpuWindows(IReadOnlyCollection<SoakSample> samples, IReadOnlyList<CpuMark> marks)
+    {
+        var answeredAt = samples.Where(s => s.Answered).Select(s => s.DueSeconds + s.Milliseconds / 1000.0).Order().ToArray();
+        return [.. marks.Zip(marks.Skip(1), (from, to) =>
+        {
+            var seconds = Math.Max(to.AtSeconds - from.AtSeconds, 0.001);
+            var answered = Count(answeredAt, to.AtSeconds) - Count(answeredAt, from.AtSeconds);
+            return new CpuWindow(from.Name, to.Name, Math.Round(seconds, 1), answered, Math.Round(answered / seconds, 1),
+                Math.Round(CpuMeter.CoresBusy(from.Cpu, to.Cpu, seconds), 2), CpuMeter.PerOperation(from.Cpu, to.Cpu, answered),
+                Math.Round(CpuMeter.PercentOfACore(from.Jit, to.Jit, seconds), 1));
+        })];
+
+        // Answers before a moment, in the sorted answer times.
+        static long Count(double[] sorted, double at)
+        {
+            var index = Array.BinarySearch(sorted, at);
+            return index >= 0 ? index : ~index;
+        }
     }
 
     private static RouteFigures Figures(string route, SoakSample[] samples)
@@ -165,6 +198,17 @@ public sealed class SoakReport
             foreach (var m in rate.Memory)
             {
                 lines.Add($"| memory {m.Process} (pid {m.Pid}) | {MiB(m.StartMiB)} at start → {MiB(m.EndMiB)} at end | | |");
+            }
+
+            lines.Add("");
+            lines.Add("| CPU, from → to | answered/s | cores busy | µs per answered operation: total | load | gateway | silo | rest | nodes' JIT, % of a core |");
+            lines.Add("|---|---|---|---|---|---|---|---|---|");
+            foreach (var w in rate.Cpu)
+            {
+                var cpu = w.MicrosecondsPerAnswered;
+                lines.Add($"| {w.From} → {w.To} ({w.Seconds:0} s) | {w.AnsweredPerSecond:0} | {w.CoresBusy:0.00} | " +
+                    string.Join(" | ", new[] { "total", "load", "gateway", "silo", "rest" }.Select(r => cpu.TryGetValue(r, out var v) ? v.ToString("0", CultureInfo.InvariantCulture) : "—")) +
+                    $" | {w.JitPercentOfACore:0.0} |");
             }
 
             lines.Add("");
