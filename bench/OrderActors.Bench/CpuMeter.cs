@@ -64,8 +64,12 @@ public sealed class CpuMeter(IEnumerable<Node> nodes)
     }
 
     /// <summary>The machine's busy time between two samples, in cores (2 on this machine when saturated).</summary>
-    public static double CoresBusy(Sample before, Sample after, double seconds) =>
-        (after.MachineBusy - before.MachineBusy) * MicrosecondsPerTick / (seconds * 1_000_000);
+    public static double CoresBusy(Sample before, Sample after, double seconds) => Cores(after.MachineBusy - before.MachineBusy, seconds);
+
+    /// <summary>Per-operation figures as Markdown table cells, one per role in this order ("—" for a role not measured).</summary>
+    public static string Cells(IReadOnlyDictionary<string, double>? perOperation, params string[] roles) =>
+        string.Join(" | ", roles.Select(role =>
+            perOperation?.TryGetValue(role, out var value) == true ? value.ToString("0", CultureInfo.InvariantCulture) : "—"));
 
     /// <summary>
     /// CPU ticks of every node's tiered-compilation threads (the runtime names them ".NET Tiered Compilation Worker"),
@@ -105,7 +109,10 @@ public sealed class CpuMeter(IEnumerable<Node> nodes)
     /// <paramref name="seconds"/>. A thread that ended in between is not counted (it stopped because it had no more to do).
     /// </summary>
     public static double PercentOfACore(Dictionary<(int, int), long> before, Dictionary<(int, int), long> after, double seconds) =>
-        after.Sum(t => t.Value - before.GetValueOrDefault(t.Key)) * MicrosecondsPerTick / (seconds * 1_000_000) * 100;
+        Cores(after.Sum(t => t.Value - before.GetValueOrDefault(t.Key)), seconds) * 100;
+
+    /// <summary>Ticks spent over <paramref name="seconds"/>, as the number of cores they kept busy.</summary>
+    private static double Cores(long ticks, double seconds) => ticks * MicrosecondsPerTick / (seconds * 1_000_000);
 
     public Sample Take()
     {
@@ -119,16 +126,14 @@ public sealed class CpuMeter(IEnumerable<Node> nodes)
             }
         }
 
-        return new Sample(MachineBusy(), ProcessTicks(Environment.ProcessId) ?? 0, ReapedTicks(Environment.ProcessId), running);
+        // The bench's own ticks, and its reaped children's (load tools and stopped nodes): cutime and cstime.
+        var bench = StatFields($"/proc/{Environment.ProcessId}/stat")!;
+        return new Sample(MachineBusy(), Field(bench, 11) + Field(bench, 12), Field(bench, 13) + Field(bench, 14), running);
     }
 
     /// <summary>User + system ticks of a process, or null once it is gone.</summary>
     private static long? ProcessTicks(int pid) =>
         StatFields($"/proc/{pid}/stat") is { } fields ? Field(fields, 11) + Field(fields, 12) : null;
-
-    /// <summary>User + system ticks of a process's reaped children (the bench's: load tools and stopped nodes).</summary>
-    private static long ReapedTicks(int pid) =>
-        StatFields($"/proc/{pid}/stat") is { } fields ? Field(fields, 13) + Field(fields, 14) : 0;
 
     /// <summary>User + system ticks of one thread whose name starts with <paramref name="namePrefix"/>, or null.</summary>
     private static long? ThreadTicks(int pid, int tid, string namePrefix)

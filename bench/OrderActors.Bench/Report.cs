@@ -145,8 +145,7 @@ public sealed class Report
         lines.Add("|---|---|---|---|---|---|---|");
         foreach (var (f, side, m) in Figures.SelectMany(f => new[] { (f, "OrderActors", f.Actors), (f, "baseline", f.Baseline) }))
         {
-            var cpu = m.CpuMicroseconds ?? new Dictionary<string, double>();
-            lines.Add($"| {f.Id} {side} | {string.Join(" | ", new[] { "total", "load", "gateway", "silo", "hello", "rest" }.Select(r => cpu.TryGetValue(r, out var v) ? v.ToString("0", CultureInfo.InvariantCulture) : "—"))} |");
+            lines.Add($"| {f.Id} {side} | {CpuMeter.Cells(m.CpuMicroseconds, "total", "load", "gateway", "silo", "hello", "rest")} |");
         }
 
         lines.Add("");

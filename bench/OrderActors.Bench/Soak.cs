@@ -103,19 +103,20 @@ public sealed partial class BenchRun
 
         var load = new SoakLoad(soakHttp, plan, soak.MaxInFlight);
         var cpu = Cpu;
-        var marks = new List<SoakReport.CpuMark> { new("load start", 0, cpu.Take(), cpu.TieredCompilationTicks()) };
+        var marks = new List<SoakReport.CpuMark>();
+        Mark("load start");
         var running = load.RunAsync(rate, duration);
         await Task.WhenAny(running, Task.Delay(duration / 2));
         SoakReport.SiloRestart? restart = null;
         if (!running.IsCompleted)
         {
-            marks.Add(new("restart", load.Now, cpu.Take(), cpu.TieredCompilationTicks()));
+            Mark("restart");
             restart = await RestartSiloAsync(load);
         }
 
         await running;
         var loadSeconds = load.Now;
-        marks.Add(new("load end", loadSeconds, cpu.Take(), cpu.TieredCompilationTicks()));
+        Mark("load end");
         var endMemory = Resident();
 
         var checks = await SoakChecksAsync(plan, load);
@@ -129,6 +130,9 @@ public sealed partial class BenchRun
         Say($"SOAK {rate}/min: {(gate.Pass ? "PASS" : "FAIL")} — reads p95 {gate.ReadP95Ms:0.0} ms, answered without 5xx " +
             $"{gate.AnsweredWithout5xxShare * 100:0.0000} %, duplicates {checks.DuplicateOrders} stored / {checks.ClientDuplicates} seen, oversold {checks.Oversold}");
         return result;
+
+        // The CPU counters now, at this moment of the load.
+        void Mark(string name) => marks.Add(new(name, load.Now, cpu.Take(), cpu.TieredCompilationTicks()));
     }
 
     /// <summary>SIGTERM to the silo that has run longest, as an operator's rolling restart; then the same silo again.</summary>

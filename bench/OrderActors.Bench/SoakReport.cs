@@ -205,10 +205,8 @@ public sealed class SoakReport
             lines.Add("|---|---|---|---|---|---|---|---|---|");
             foreach (var w in rate.Cpu)
             {
-                var cpu = w.MicrosecondsPerAnswered;
                 lines.Add($"| {w.From} → {w.To} ({w.Seconds:0} s) | {w.AnsweredPerSecond:0} | {w.CoresBusy:0.00} | " +
-                    string.Join(" | ", new[] { "total", "load", "gateway", "silo", "rest" }.Select(r => cpu.TryGetValue(r, out var v) ? v.ToString("0", CultureInfo.InvariantCulture) : "—")) +
-                    $" | {w.JitPercentOfACore:0.0} |");
+                    $"{CpuMeter.Cells(w.MicrosecondsPerAnswered, "total", "load", "gateway", "silo", "rest")} | {w.JitPercentOfACore:0.0} |");
             }
 
             lines.Add("");
