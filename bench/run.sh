@@ -5,7 +5,8 @@
 # Each side of each ratio first runs its load unmeasured in windows of BENCH_WINDOW seconds (default 5) until two
 # consecutive windows' throughputs differ by less than BENCH_STABLE_PERCENT % (default 5) and the nodes' background JIT
 # used less than BENCH_JIT_PERCENT % of a core (default 2) in the second, for at most BENCH_WARMUP_CAP seconds
-# (default 90; BENCH_WARMUP=0: no warm-up), then measured for BENCH_SECONDS (default 10). BENCH_SCENARIOS picks
+# (default 90; BENCH_WARMUP=0: no warm-up), then measured for BENCH_SECONDS (default 10); R1's and R2's sides, once all
+# warm, take turns for BENCH_ROUNDS rounds (default 3), so that a slow minute falls on both sides. BENCH_SCENARIOS picks
 # scenarios, e.g. BENCH_SCENARIOS=R1,R3 (default all: R1,R2,R3,R4,R5,FRESH).
 # SOAK, the Black-Friday gate, runs only when named (BENCH_SCENARIOS=SOAK): an open-model load at each rate of
 # BENCH_SOAK_RPM (default 50000,100000 a minute) for BENCH_SOAK_MINUTES (default 10) on two silos, one restarted

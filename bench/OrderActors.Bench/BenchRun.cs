@@ -128,10 +128,12 @@ public sealed partial class BenchRun(BenchSettings settings) : IAsyncDisposable
         await hello.WaitReadyAsync("/", StartTimeout);
         await cachedHello.WaitReadyAsync("/", StartTimeout);
         var product = new Uri(gateway.Address, $"/api/products/{ReadSku}");
-        var hit = await WarmedAsync(seconds => Wrk.RunAsync(product, settings.Concurrency, seconds, settings.Token));
-        var miss = await WarmedAsync(seconds => Wrk.RunAsync(product, settings.Concurrency, seconds, settings.Token, header: "Cache-Control: no-cache"));
-        var ceiling = await WarmedAsync(seconds => Wrk.RunAsync(cachedHello.Address, settings.Concurrency, seconds, settings.Token));
-        var baseline = await WarmedAsync(seconds => Wrk.RunAsync(hello.Address, settings.Concurrency, seconds, settings.Token));
+        var sides = await InTurnsAsync(
+            new Side(seconds => Wrk.RunAsync(product, settings.Concurrency, seconds, settings.Token)),
+            new Side(seconds => Wrk.RunAsync(product, settings.Concurrency, seconds, settings.Token, header: "Cache-Control: no-cache")),
+            new Side(seconds => Wrk.RunAsync(cachedHello.Address, settings.Concurrency, seconds, settings.Token)),
+            new Side(seconds => Wrk.RunAsync(hello.Address, settings.Concurrency, seconds, settings.Token)));
+        var (hit, miss, ceiling, baseline) = (sides[0], sides[1], sides[2], sides[3]);
         report.Add("R1", "read path: GET product (cache hit) ÷ Kestrel hello-world", "req/s", hit, baseline, 0.6,
             "wrk -t2, same connections, warm-up and duration on both sides; served from the gateway's response cache (its memory level)");
         report.Add("R1-miss", "read path: GET product (cache bypassed) ÷ Kestrel hello-world", "req/s", miss, baseline, 0.35,
@@ -223,8 +225,6 @@ public sealed partial class BenchRun(BenchSettings settings) : IAsyncDisposable
               return wrk.format("PUT", "/api/carts/{{CartPrefix}}" .. cart .. "/items/{{FlashSku}}", nil, '{"quantity":' .. (n % 9 + 1) .. '}')
             end
             """);
-        var actors = await WarmedAsync(seconds => Wrk.RunAsync(gateway.Address, settings.Concurrency, seconds, settings.Token, script));
-
         var payload = await database.AnyPayloadAsync(id, "cart");
         var service = id + "-pgbench";
         await database.ExecuteAsync($"""
@@ -248,11 +248,14 @@ public sealed partial class BenchRun(BenchSettings settings) : IAsyncDisposable
         var statement = System.Text.RegularExpressions.Regex.Replace(write, @"@(\w+)", m => parameters[m.Groups[1].Value]);
         // Each client writes its own row and carries the version the statement returns into its next write,
         // as a grain carries its ETag: the same statement, the same version check, no extra read.
-        // After the warm-up every row is back at version 1, where each client's first measured write expects it.
-        var baseline = await WarmedAsync(
-            seconds => PgBench.RunAsync(settings.Postgres, statement + " \\gset\n\\set version :newgrainstateversion\n",
-                settings.Concurrency, seconds, "version=1"),
-            () => database.ExecuteAsync($"UPDATE OrleansStorage SET Version = 1 WHERE ServiceId = '{service}'"));
+        // After each window every row is back at version 1, where each client's first write of the next expects it.
+        var sides = await InTurnsAsync(
+            new Side(seconds => Wrk.RunAsync(gateway.Address, settings.Concurrency, seconds, settings.Token, script)),
+            new Side(
+                seconds => PgBench.RunAsync(settings.Postgres, statement + " \\gset\n\\set version :newgrainstateversion\n",
+                    settings.Concurrency, seconds, "version=1"),
+                () => database.ExecuteAsync($"UPDATE OrleansStorage SET Version = 1 WHERE ServiceId = '{service}'")));
+        var (actors, baseline) = (sides[0], sides[1]);
         var stale = await database.ScalarAsync(
             "SELECT count(*) FROM OrleansStorage WHERE ServiceId = @service AND Version = 1", ("service", service));
         report.Add("R2", "write path: PUT cart line ÷ pgbench WriteToStorageKey", "req/s", actors, baseline, 0.6,
@@ -461,11 +464,46 @@ public sealed partial class BenchRun(BenchSettings settings) : IAsyncDisposable
     /// <paramref name="reset"/> after each warm-up window when the load changes what the measurement checks, then
     /// <paramref name="load"/> measured for BENCH_SECONDS. Both sides of every ratio go through here.
     /// </summary>
-    private async Task<Measurement> WarmedAsync(Func<int, Task<Measurement>> load, Func<Task>? reset = null)
+    private async Task<Measurement> WarmedAsync(Func<int, Task<Measurement>> load, Func<Task>? reset = null) =>
+        (await InTurnsAsync(rounds: 1, new Side(load, reset)))[0];
+
+    /// <summary>
+    /// The sides of a ratio (or of several sharing a baseline) measured in turns: each warmed up as
+    /// <see cref="WarmedAsync"/> does, then BENCH_ROUNDS rounds in which each side in order runs BENCH_SECONDS measured,
+    /// each side's rounds combined (<see cref="Measurement.Combine"/>). Whatever else slows the machine for a while then
+    /// falls on every side instead of on whichever ran at the time.
+    /// </summary>
+    private Task<Measurement[]> InTurnsAsync(params Side[] sides) => InTurnsAsync(settings.Rounds, sides);
+
+    private async Task<Measurement[]> InTurnsAsync(int rounds, params Side[] sides)
     {
-        var warm = await WarmUp.RunAsync(settings, Cpu, load, reset);
-        return await Cpu.MeasureAsync(() => load(settings.Seconds)) with { WarmUp = warm };
+        var warm = new List<WarmUpResult?>();
+        foreach (var side in sides)
+        {
+            warm.Add(await WarmUp.RunAsync(settings, Cpu, side.Load, side.Reset));
+        }
+
+        var measured = sides.Select(_ => new List<Measurement>()).ToArray();
+        for (var round = 0; round < rounds; round++)
+        {
+            for (var i = 0; i < sides.Length; i++)
+            {
+                measured[i].Add(await Cpu.MeasureAsync(() => sides[i].Load(settings.Seconds)));
+                if (sides[i].Reset is { } reset && round < rounds - 1)
+                {
+                    await reset();
+                }
+            }
+        }
+
+        return [.. measured.Select((side, i) => Measurement.Combine(side) with { WarmUp = warm[i] })];
     }
+
+    /// <summary>
+    /// One side of a ratio: its load for the seconds given, and what puts back what the load changed (stock rows,
+    /// stored versions) before its next window, when the measurement depends on it.
+    /// </summary>
+    private sealed record Side(Func<int, Task<Measurement>> Load, Func<Task>? Reset = null);
 
     /// <summary>
     /// Durable reservations of one unit each on one product, by BENCH_CONCURRENCY callers, for the given time; a refused

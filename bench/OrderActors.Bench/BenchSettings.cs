@@ -8,6 +8,7 @@ public sealed record BenchSettings(
     string Postgres,
     string Redis,
     int Seconds,
+    int Rounds,
     bool WarmUp,
     SteadyRule Steady,
     IReadOnlyList<string> Scenarios,
@@ -25,7 +26,8 @@ public sealed record BenchSettings(
 
     /// <summary>
     /// Environment: ConnectionStrings__Postgres and ConnectionStrings__Redis (required), BENCH_DATABASE
-    /// (default orderactors_bench, created when missing), BENCH_SECONDS (10), BENCH_WARMUP (1: each side of each ratio
+    /// (default orderactors_bench, created when missing), BENCH_SECONDS (10), BENCH_ROUNDS (3: R1's and R2's sides, once
+    /// warm, are measured in this many rounds of BENCH_SECONDS each, taking turns), BENCH_WARMUP (1: each side of each ratio
     /// first runs its load until steady, see <see cref="OrderActors.Bench.WarmUp"/>; 0: no warm-up), BENCH_WINDOW (5 s),
     /// BENCH_STABLE_PERCENT (5), BENCH_JIT_PERCENT (2: the nodes' background JIT, percent of one core) and BENCH_WARMUP_CAP (90 s), the steady rule, BENCH_SCENARIOS (comma list, default all but SOAK; SOAK's own settings: <see cref="SoakSettings"/>), BENCH_CONCURRENCY (32),
     /// BENCH_CARTS (100000), BENCH_TOKEN (sent as a bearer token on every HTTP request), BENCH_OUTPUT
@@ -55,6 +57,7 @@ public sealed record BenchSettings(
             postgres.ConnectionString,
             Required("ConnectionStrings__Redis"),
             Number("BENCH_SECONDS", 10),
+            Number("BENCH_ROUNDS", 3),
             Number("BENCH_WARMUP", 1, minimum: 0) switch
             {
                 0 => false,

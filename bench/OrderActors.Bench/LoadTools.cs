@@ -13,6 +13,38 @@ public sealed record Measurement(double PerSecond, double P50Ms, double P99Ms, l
 
     /// <summary>The warm-up this side took before it was measured; null without one (BENCH_WARMUP=0).</summary>
     public WarmUpResult? WarmUp { get; init; }
+
+    /// <summary>Each measured round's throughput, in order, when the side was measured in rounds (BENCH_ROUNDS).</summary>
+    public IReadOnlyList<double>? RoundsPerSecond { get; init; }
+
+    /// <summary>
+    /// Rounds of one side as one measurement: operations and errors added up over the rounds' whole time, CPU per
+    /// operation weighted by each round's operations, p50 the rounds' median p50 and p99 their highest p99 (a tool
+    /// reports percentiles, not the latencies they come from).
+    /// </summary>
+    public static Measurement Combine(IReadOnlyList<Measurement> rounds)
+    {
+        if (rounds.Count == 1)
+        {
+            return rounds[0];
+        }
+
+        var count = rounds.Sum(round => round.Count);
+        var seconds = rounds.Sum(round => round.PerSecond > 0 ? round.Count / round.PerSecond : 0);
+        var p50s = rounds.Select(round => round.P50Ms).Order().ToList();
+        var cpu = rounds.All(round => round.CpuMicroseconds is not null)
+            ? rounds.SelectMany(round => round.CpuMicroseconds!.Select(role => (role.Key, Weighted: role.Value * round.Count)))
+                .GroupBy(role => role.Key)
+                .ToDictionary(role => role.Key, role => Math.Round(role.Sum(r => r.Weighted) / Math.Max(1, count), 1))
+            : null;
+        var perOperation = cpu is null ? null : new SortedDictionary<string, double>(cpu, StringComparer.Ordinal);
+        return new Measurement(seconds > 0 ? count / seconds : 0, p50s[p50s.Count / 2], rounds.Max(round => round.P99Ms), count,
+            rounds.Sum(round => round.Errors))
+        {
+            CpuMicroseconds = perOperation,
+            RoundsPerSecond = [.. rounds.Select(round => round.PerSecond)],
+        };
+    }
 }
 
 /// <summary>Runs wrk (HTTP load from its own process) and reads its summary.</summary>

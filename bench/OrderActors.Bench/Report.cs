@@ -6,8 +6,10 @@ namespace OrderActors.Bench;
 /// <summary>The figures of one run: printed as a table, written as JSON and drawn as a PNG chart of the ratios.</summary>
 public sealed class Report
 {
+    /// <summary>A ratio and both its sides; <c>RoundRatios</c>: the ratio of each round when both were measured in turns (BENCH_ROUNDS).</summary>
     public sealed record Figure(
-        string Id, string Name, string Unit, Measurement Actors, Measurement Baseline, double Ratio, double? Target, bool? Met, string Notes);
+        string Id, string Name, string Unit, Measurement Actors, Measurement Baseline, double Ratio, double? Target, bool? Met, string Notes,
+        IReadOnlyList<double>? RoundRatios = null);
 
     public sealed record HotProductCheck(long Reservations, long StorageWrites, int StoredReservations, long Oversold, long LockSold, long LockOversold);
 
@@ -90,9 +92,12 @@ public sealed class Report
     public void Add(string id, string name, string unit, Measurement actors, Measurement baseline, double? target, string notes)
     {
         var ratio = baseline.PerSecond > 0 ? actors.PerSecond / baseline.PerSecond : double.NaN;
-        var figure = new Figure(id, name, unit, actors, baseline, Math.Round(ratio, 3), target, target is { } t ? ratio >= t : null, notes);
+        IReadOnlyList<double>? rounds = actors.RoundsPerSecond is { } ours && baseline.RoundsPerSecond is { } theirs && ours.Count == theirs.Count
+            ? [.. ours.Zip(theirs, (a, b) => Math.Round(b > 0 ? a / b : double.NaN, 3))]
+            : null;
+        var figure = new Figure(id, name, unit, actors, baseline, Math.Round(ratio, 3), target, target is { } t ? ratio >= t : null, notes, rounds);
         Figures.Add(figure);
-        Console.WriteLine($"bench: {id} {actors.PerSecond:0} ÷ {baseline.PerSecond:0} {unit} = {ratio:0.00}  ({notes})");
+        Console.WriteLine($"bench: {id} {actors.PerSecond:0} ÷ {baseline.PerSecond:0} {unit} = {ratio:0.00}{Rounds(figure)}  ({notes})");
         Console.WriteLine($"bench: {id} CPU µs per operation: {Cpu(actors)} ÷ {Cpu(baseline)}");
         Console.WriteLine($"bench: {id} warm-up: {WarmUp(actors)} ÷ {WarmUp(baseline)}");
     }
@@ -109,7 +114,7 @@ public sealed class Report
         };
         foreach (var f in Figures)
         {
-            lines.Add($"| {f.Id} {f.Name} | {Side(f.Actors, f.Unit)} | {Side(f.Baseline, f.Unit)} | **{f.Ratio:0.00}** | " +
+            lines.Add($"| {f.Id} {f.Name} | {Side(f.Actors, f.Unit)} | {Side(f.Baseline, f.Unit)} | **{f.Ratio:0.00}**{Rounds(f)} | " +
                 $"{(f.Target is { } t ? "≥ " + t.ToString(CultureInfo.InvariantCulture) : "—")} | {(f.Met is { } m ? (m ? "yes" : "no") : "—")} |");
         }
 
@@ -158,6 +163,11 @@ public sealed class Report
 
         return string.Join('\n', lines);
     }
+
+    /// <summary>The rounds' ratios after the figure's, when it was measured in turns: " (rounds 0.58, 0.61, 0.60)".</summary>
+    private static string Rounds(Figure f) => f.RoundRatios is { Count: > 1 } rounds
+        ? $" (rounds {string.Join(", ", rounds.Select(r => r.ToString("0.00", CultureInfo.InvariantCulture)))})"
+        : "";
 
     private static string WarmUp(Measurement m) => m.WarmUp?.ToString() ?? "none";
 
