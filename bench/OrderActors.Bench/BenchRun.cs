@@ -46,7 +46,7 @@ public sealed partial class BenchRun(BenchSettings settings) : IAsyncDisposable
               $"with the JIT under {settings.Steady.JitPercent} % of a core (at most {settings.Steady.CapSeconds} s)"
             : "no warm-up";
         Say($"run {id}: {string.Join(", ", settings.Scenarios)}; {warmUp} and {settings.Seconds} s " +
-            $"measurement per side, concurrency {settings.Concurrency}, logs in {LogDirectory}");
+            $"measurement per side (R1's and R2's sides in {settings.Rounds} rounds, in turns), concurrency {settings.Concurrency}, logs in {LogDirectory}");
         await database.EnsureExistsAsync();
 
         var silo = await StartSiloAsync("silo1");

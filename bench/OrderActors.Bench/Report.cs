@@ -74,6 +74,7 @@ public sealed class Report
         Machine["memory"] = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal", StringComparison.Ordinal)).Split(':', 2)[1].Trim();
         Machine["loadAverageAtStart"] = File.ReadAllText("/proc/loadavg").Trim();
         Settings["seconds"] = settings.Seconds;
+        Settings["rounds"] = settings.Rounds;
         Settings["warmUp"] = settings.WarmUp;
         Settings["steadyRule"] = settings.Steady;
         Settings["scenarios"] = settings.Scenarios;
