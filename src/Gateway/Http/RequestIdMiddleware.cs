@@ -1,13 +1,15 @@
 using System.Buffers;
 using OrderActors.Grains.Abstractions;
+using Serilog.Context;
 
 namespace OrderActors.Gateway.Http;
 
 /// <summary>
 /// Takes the caller's <c>X-Request-ID</c> (or makes one), returns it on the response, puts it on every log line of the
-/// request and hands it to every grain call through Orleans' RequestContext, so silos log it too.
+/// request (a property of Serilog's log context, see SerilogSetup) and hands it to every grain call through Orleans'
+/// RequestContext, so silos log it too.
 /// </summary>
-public sealed class RequestIdMiddleware(RequestDelegate next, ILogger<RequestIdMiddleware> logger)
+public sealed class RequestIdMiddleware(RequestDelegate next)
 {
     public const string Header = "X-Request-ID";
 
@@ -27,7 +29,7 @@ public sealed class RequestIdMiddleware(RequestDelegate next, ILogger<RequestIdM
             return Task.CompletedTask;
         });
         RequestContext.Set(RequestIds.Key, requestId);
-        using (logger.BeginScope(new[] { KeyValuePair.Create<string, object>(RequestIds.LogProperty, requestId) }))
+        using (LogContext.PushProperty(RequestIds.LogProperty, requestId))
         {
             await next(context);
         }

@@ -1,12 +1,14 @@
 using OrderActors.Grains.Abstractions;
+using Serilog.Context;
 
 namespace OrderActors.Silo.Hosting;
 
 /// <summary>
 /// Puts the request id that came with a grain call (set by the gateway, carried by Orleans' RequestContext
-/// through every further grain call) on each log line the call writes.
+/// through every further grain call) on each log line the call writes: a property of Serilog's log context (see
+/// SerilogSetup), made once per call rather than read out of a logging scope for every line.
 /// </summary>
-public sealed class RequestIdLogScope(ILogger<RequestIdLogScope> logger) : IIncomingGrainCallFilter
+public sealed class RequestIdLogScope : IIncomingGrainCallFilter
 {
     public async Task Invoke(IIncomingGrainCallContext context)
     {
@@ -16,7 +18,7 @@ public sealed class RequestIdLogScope(ILogger<RequestIdLogScope> logger) : IInco
             return;
         }
 
-        using (logger.BeginScope(new Dictionary<string, object> { [RequestIds.LogProperty] = requestId }))
+        using (LogContext.PushProperty(RequestIds.LogProperty, requestId))
         {
             await context.Invoke();
         }
