@@ -10,8 +10,8 @@
 # scenarios, e.g. BENCH_SCENARIOS=R1,R3 (default all: R1,R2,R3,R4,R5,FRESH).
 # SOAK, the Black-Friday gate, runs only when named (BENCH_SCENARIOS=SOAK): an open-model load at each rate of
 # BENCH_SOAK_RPM (default 50000,100000 a minute) for BENCH_SOAK_MINUTES (default 10) on two silos, one restarted
-# mid-run, after BENCH_SOAK_WARMUP seconds (default 30) unmeasured; at most BENCH_SOAK_IN_FLIGHT (default 2000) in
-# flight. It writes soak.json and soak.png (docs/benchmarks.md, "SOAK"); run alone, it leaves results.json alone.
+# mid-run, after the same load unmeasured until steady (at most BENCH_SOAK_WARMUP seconds, default 180); at most
+# BENCH_SOAK_IN_FLIGHT (default 2000) in flight. It writes soak.json and soak.png (docs/benchmarks.md, "SOAK"); run alone, it leaves results.json alone.
 # PostgreSQL and Redis: ConnectionStrings__Postgres / ConnectionStrings__Redis when both are set, otherwise local
 # ones started with scripts/infra.sh. The bench uses its own database (BENCH_DATABASE, default orderactors_bench).
 set -euo pipefail

@@ -62,8 +62,12 @@ public sealed class SoakLoad(HttpClient http, SoakPlan plan, int maxInFlight)
     private long checkoutKeysSent;
     private long paid;
     private long operations;
+    private long answered;
 
     public IReadOnlyCollection<SoakSample> Samples => samples;
+
+    /// <summary>Operations answered so far (any status below 500), however late.</summary>
+    public long Answered => Interlocked.Read(ref answered);
 
     /// <summary>Every 5xx answer seen, retried ones included.</summary>
     public long FiveHundredsSeen => Interlocked.Read(ref fiveHundredsSeen);
@@ -87,17 +91,18 @@ public sealed class SoakLoad(HttpClient http, SoakPlan plan, int maxInFlight)
     public double Now => clock.Elapsed.TotalSeconds;
 
     /// <summary>
-    /// Starts <paramref name="perMinute"/> operations a minute for <paramref name="duration"/>, then waits for those in
-    /// flight (each ends within <see cref="LongestOperation"/>). Returns once every operation has its sample.
+    /// Starts <paramref name="perMinute"/> operations a minute for <paramref name="duration"/> (or until
+    /// <paramref name="stop"/>), then waits for those in flight (each ends within <see cref="LongestOperation"/>).
+    /// Returns once every operation started has its sample.
     /// </summary>
-    public async Task RunAsync(double perMinute, TimeSpan duration)
+    public async Task RunAsync(double perMinute, TimeSpan duration, CancellationToken stop = default)
     {
         var perSecond = perMinute / 60;
         var total = (long)Math.Round(perSecond * duration.TotalSeconds);
         var running = new List<Task>((int)Math.Min(total, 10_000_000));
         clock.Start();
         long issued = 0;
-        while (issued < total)
+        while (issued < total && !stop.IsCancellationRequested)
         {
             var due = Math.Min(total, (long)(clock.Elapsed.TotalSeconds * perSecond) + 1);
             for (; issued < due; issued++)
@@ -288,7 +293,12 @@ public sealed class SoakLoad(HttpClient http, SoakPlan plan, int maxInFlight)
             }
         }
 
-        samples.Enqueue(new SoakSample(route, (float)due, (float)((Now - due) * 1000), (short)status, (byte)attempts));
+        var sample = new SoakSample(route, (float)due, (float)((Now - due) * 1000), (short)status, (byte)attempts);
+        samples.Enqueue(sample);
+        if (sample.Answered)
+        {
+            Interlocked.Increment(ref answered);
+        }
         return (status, body);
     }
 

@@ -72,6 +72,9 @@ public sealed class SoakReport
 
     public Dictionary<string, object> Settings { get; init; } = [];
 
+    /// <summary>The warm-up before the first rate: how long it took to become steady; null without one.</summary>
+    public WarmUpResult? WarmUp { get; set; }
+
     public List<RateResult> Rates { get; } = [];
 
     /// <summary>The figures of one rate's load, from its samples.</summary>
