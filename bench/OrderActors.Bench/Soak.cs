@@ -104,9 +104,12 @@ public sealed partial class BenchRun
     private async Task<WarmUpResult> SoakWarmUpAsync(HttpClient soakHttp, string[] catalog, SoakSettings soak)
     {
         var rate = soak.RequestsPerMinute[0];
-        var load = new SoakLoad(soakHttp, await SoakPlanAsync("soakw", catalog, rate, soak.WarmUpSeconds / 60.0), soak.MaxInFlight);
+        // The load runs until the rule stops it; twice the cap only bounds it (the windows take a little longer than
+        // their seconds, so a load of exactly the cap would end before the last of them).
+        var longest = TimeSpan.FromSeconds(2 * soak.WarmUpSeconds);
+        var load = new SoakLoad(soakHttp, await SoakPlanAsync("soakw", catalog, rate, longest.TotalMinutes), soak.MaxInFlight);
         using var stop = new CancellationTokenSource();
-        var running = load.RunAsync(rate, TimeSpan.FromSeconds(soak.WarmUpSeconds), stop.Token);
+        var running = load.RunAsync(rate, longest, stop.Token);
         var warm = await WarmUp.UntilSteadyAsync(settings.Steady with { CapSeconds = soak.WarmUpSeconds }, Cpu, async seconds =>
         {
             var answered = load.Answered;
