@@ -462,7 +462,9 @@ public sealed partial class BenchRun(BenchSettings settings) : IAsyncDisposable
     /// <summary>
     /// One side of a ratio: <paramref name="load"/> unmeasured until steady (JIT tiering, pools and caches settle), with
     /// <paramref name="reset"/> after each warm-up window when the load changes what the measurement checks, then
-    /// <paramref name="load"/> measured for BENCH_SECONDS. Both sides of every ratio go through here.
+    /// <paramref name="load"/> measured once for BENCH_SECONDS (the sides of R3, R4 and R5, whose loads change what
+    /// their checks read or whose baselines run apart). The sides of R1 and R2 take turns instead (<see cref="InTurnsAsync(Side[])"/>); every side's
+    /// warm-up and measurement go through <see cref="InTurnsAsync(int, Side[])"/>.
     /// </summary>
     private async Task<Measurement> WarmedAsync(Func<int, Task<Measurement>> load, Func<Task>? reset = null) =>
         (await InTurnsAsync(rounds: 1, new Side(load, reset)))[0];
