@@ -33,15 +33,15 @@ public sealed record Measurement(double PerSecond, double P50Ms, double P99Ms, l
         var seconds = rounds.Sum(round => round.PerSecond > 0 ? round.Count / round.PerSecond : 0);
         var p50s = rounds.Select(round => round.P50Ms).Order().ToList();
         var cpu = rounds.All(round => round.CpuMicroseconds is not null)
-            ? rounds.SelectMany(round => round.CpuMicroseconds!.Select(role => (role.Key, Weighted: role.Value * round.Count)))
+            ? new SortedDictionary<string, double>(rounds
+                .SelectMany(round => round.CpuMicroseconds!.Select(role => (role.Key, Weighted: role.Value * round.Count)))
                 .GroupBy(role => role.Key)
-                .ToDictionary(role => role.Key, role => Math.Round(role.Sum(r => r.Weighted) / Math.Max(1, count), 1))
+                .ToDictionary(role => role.Key, role => Math.Round(role.Sum(r => r.Weighted) / Math.Max(1, count), 1)), StringComparer.Ordinal)
             : null;
-        var perOperation = cpu is null ? null : new SortedDictionary<string, double>(cpu, StringComparer.Ordinal);
         return new Measurement(seconds > 0 ? count / seconds : 0, p50s[p50s.Count / 2], rounds.Max(round => round.P99Ms), count,
             rounds.Sum(round => round.Errors))
         {
-            CpuMicroseconds = perOperation,
+            CpuMicroseconds = cpu,
             RoundsPerSecond = [.. rounds.Select(round => round.PerSecond)],
         };
     }

@@ -6,10 +6,15 @@ namespace OrderActors.Bench;
 /// <summary>The figures of one run: printed as a table, written as JSON and drawn as a PNG chart of the ratios.</summary>
 public sealed class Report
 {
-    /// <summary>A ratio and both its sides; <c>RoundRatios</c>: the ratio of each round when both were measured in turns (BENCH_ROUNDS).</summary>
     public sealed record Figure(
-        string Id, string Name, string Unit, Measurement Actors, Measurement Baseline, double Ratio, double? Target, bool? Met, string Notes,
-        IReadOnlyList<double>? RoundRatios = null);
+        string Id, string Name, string Unit, Measurement Actors, Measurement Baseline, double Ratio, double? Target, bool? Met, string Notes)
+    {
+        /// <summary>The ratio of each round, when both sides were measured in turns (BENCH_ROUNDS).</summary>
+        public IReadOnlyList<double>? RoundRatios =>
+            Actors.RoundsPerSecond is { } ours && Baseline.RoundsPerSecond is { } theirs && ours.Count == theirs.Count
+                ? [.. ours.Zip(theirs, (a, b) => Math.Round(b > 0 ? a / b : double.NaN, 3))]
+                : null;
+    }
 
     public sealed record HotProductCheck(long Reservations, long StorageWrites, int StoredReservations, long Oversold, long LockSold, long LockOversold);
 
@@ -93,10 +98,7 @@ public sealed class Report
     public void Add(string id, string name, string unit, Measurement actors, Measurement baseline, double? target, string notes)
     {
         var ratio = baseline.PerSecond > 0 ? actors.PerSecond / baseline.PerSecond : double.NaN;
-        IReadOnlyList<double>? rounds = actors.RoundsPerSecond is { } ours && baseline.RoundsPerSecond is { } theirs && ours.Count == theirs.Count
-            ? [.. ours.Zip(theirs, (a, b) => Math.Round(b > 0 ? a / b : double.NaN, 3))]
-            : null;
-        var figure = new Figure(id, name, unit, actors, baseline, Math.Round(ratio, 3), target, target is { } t ? ratio >= t : null, notes, rounds);
+        var figure = new Figure(id, name, unit, actors, baseline, Math.Round(ratio, 3), target, target is { } t ? ratio >= t : null, notes);
         Figures.Add(figure);
         Console.WriteLine($"bench: {id} {actors.PerSecond:0} ÷ {baseline.PerSecond:0} {unit} = {ratio:0.00}{Rounds(figure)}  ({notes})");
         Console.WriteLine($"bench: {id} CPU µs per operation: {Cpu(actors)} ÷ {Cpu(baseline)}");

@@ -62,12 +62,11 @@ public sealed class SoakLoad(HttpClient http, SoakPlan plan, int maxInFlight)
     private long checkoutKeysSent;
     private long paid;
     private long operations;
-    private long answered;
 
     public IReadOnlyCollection<SoakSample> Samples => samples;
 
-    /// <summary>Operations answered so far (any status below 500), however late.</summary>
-    public long Answered => Interlocked.Read(ref answered);
+    /// <summary>Operations answered so far (any status below 500), however late: counted in the samples.</summary>
+    public long Answered => samples.Count(sample => sample.Answered);
 
     /// <summary>Every 5xx answer seen, retried ones included.</summary>
     public long FiveHundredsSeen => Interlocked.Read(ref fiveHundredsSeen);
@@ -293,12 +292,7 @@ public sealed class SoakLoad(HttpClient http, SoakPlan plan, int maxInFlight)
             }
         }
 
-        var sample = new SoakSample(route, (float)due, (float)((Now - due) * 1000), (short)status, (byte)attempts);
-        samples.Enqueue(sample);
-        if (sample.Answered)
-        {
-            Interlocked.Increment(ref answered);
-        }
+        samples.Enqueue(new SoakSample(route, (float)due, (float)((Now - due) * 1000), (short)status, (byte)attempts));
         return (status, body);
     }
 
