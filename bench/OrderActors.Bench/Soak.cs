@@ -141,6 +141,7 @@ public sealed partial class BenchRun
         {
             Mark("restart");
             restart = await RestartSiloAsync(load);
+            Mark("joined");
         }
 
         await running;
@@ -151,11 +152,12 @@ public sealed partial class BenchRun
         var checks = await SoakChecksAsync(plan, load);
         var (routes, gate, series) = SoakReport.Summarize(load.Samples, checks);
         var cpuWindows = SoakReport.CpuWindows(load.Samples, marks);
+        var gateWindows = SoakReport.GateWindows(load.Samples, marks);
         var memory = startMemory.Keys.Union(endMemory.Keys)
             .Select(process => new SoakReport.ProcessMemory(process.Name, process.Pid, startMemory.GetValueOrDefault(process), endMemory.GetValueOrDefault(process)))
             .ToList();
         var result = new SoakReport.RateResult(rate, soak.Minutes, rate / 60.0, Math.Round(loadSeconds, 1), load.Operations,
-            load.FiveHundredsSeen, load.Retries, routes, checks, memory, restart, gate, series, cpuWindows);
+            load.FiveHundredsSeen, load.Retries, routes, checks, memory, restart, gate, gateWindows, series, cpuWindows);
         Say($"SOAK {rate}/min: {(gate.Pass ? "PASS" : "FAIL")} — reads p95 {gate.ReadP95Ms:0.0} ms, answered without 5xx " +
             $"{gate.AnsweredWithout5xxShare * 100:0.0000} %, duplicates {checks.DuplicateOrders} stored / {checks.ClientDuplicates} seen, oversold {checks.Oversold}");
         return result;

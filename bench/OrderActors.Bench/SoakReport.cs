@@ -57,10 +57,19 @@ public sealed class SoakReport
         string From, string To, double Seconds, long Answered, double AnsweredPerSecond, double CoresBusy,
         IReadOnlyDictionary<string, double> MicrosecondsPerAnswered, double JitPercentOfACore);
 
+    /// <summary>
+    /// The gate's two load figures for the operations due between two marks, so that a run's stretch with two silos up
+    /// reads apart from its restart and the replacement's join (the duplicate and oversold checks are the whole run's).
+    /// </summary>
+    public sealed record GateWindow(string From, string To, double Seconds, long Due, double ReadP95Ms, double AnsweredWithout5xxShare)
+    {
+        public bool Met => ReadP95Ms < ReadP95LimitMs && AnsweredWithout5xxShare >= AnsweredShareTarget;
+    }
+
     public sealed record RateResult(
         int RequestsPerMinute, double Minutes, double DuePerSecond, double LoadSeconds, long Operations, long FiveHundredsSeen, long Retries,
         IReadOnlyList<RouteFigures> Routes, StoredChecks Checks, IReadOnlyList<ProcessMemory> Memory, SiloRestart? Restart, Gate Gate,
-        IReadOnlyList<SeriesPoint> Series, IReadOnlyList<CpuWindow> Cpu);
+        IReadOnlyList<GateWindow> GateWindows, IReadOnlyList<SeriesPoint> Series, IReadOnlyList<CpuWindow> Cpu);
 
     public string RunId { get; init; } = "";
 
@@ -91,6 +100,16 @@ public sealed class SoakReport
             checks.DuplicateOrders == 0 && checks.ClientDuplicates == 0, checks.Oversold == 0);
         return (routes, gate, Series(samples));
     }
+
+    /// <summary>One window between each pair of consecutive marks; an operation counts where it was due.</summary>
+    public static IReadOnlyList<GateWindow> GateWindows(IReadOnlyCollection<SoakSample> samples, IReadOnlyList<CpuMark> marks) =>
+        [.. marks.Zip(marks.Skip(1), (from, to) =>
+        {
+            var due = samples.Where(s => s.DueSeconds >= from.AtSeconds && s.DueSeconds < to.AtSeconds).ToArray();
+            var reads = Figures("reads", [.. due.Where(s => s.Route is SoakRoute.ProductGet or SoakRoute.ListingGet)]);
+            return new GateWindow(from.Name, to.Name, Math.Round(to.AtSeconds - from.AtSeconds, 1), due.Length, reads.P95Ms,
+                Figures("all", due).AnsweredShare);
+        })];
 
     /// <summary>One window between each pair of consecutive marks; an operation counts where its answer came.</summary>
     public static IReadOnlyList<CpuWindow> CpuWindows(IReadOnlyCollection<SoakSample> samples, IReadOnlyList<CpuMark> marks)
@@ -192,6 +211,13 @@ public sealed class SoakReport
                 $"({checks.StoredOrders} orders stored for {checks.CheckoutKeysSent} checkout keys) | 0 | {YesNo(gate.NoDuplicates)} |");
             lines.Add($"| oversold units | {checks.Oversold}{(checks.OversoldProducts.Count > 0 ? " (" + string.Join(", ", checks.OversoldProducts) + ")" : "")}; " +
                 $"{checks.DealsSoldOut} of {checks.Deals} deals sold out, {checks.PaidOrders} orders paid ({checks.ClientPaid} pay answers 200) | 0 | {YesNo(gate.NotOversold)} |");
+            foreach (var w in rate.GateWindows)
+            {
+                lines.Add($"| due {w.From} → {w.To} ({w.Seconds:0} s, {w.Due} operations) | reads p95 {w.ReadP95Ms:0.0} ms, " +
+                    $"answered without 5xx {w.AnsweredWithout5xxShare * 100:0.0000} % | " +
+                    $"< {ReadP95LimitMs:0} ms, ≥ {AnsweredShareTarget * 100:0.00} % | {YesNo(w.Met)} |");
+            }
+
             if (rate.Restart is { } restart)
             {
                 lines.Add($"| silo restart | {restart.Silo} SIGTERM at {restart.StoppedAtSeconds:0} s, exited in {restart.StopSeconds:0.0} s; " +
