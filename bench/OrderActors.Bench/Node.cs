@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
@@ -69,6 +70,17 @@ public sealed class Node : IAsyncDisposable
         }
 
         throw new TimeoutException($"{Name} was not ready at {path} within {timeout.TotalSeconds:0} s (exited: {process.HasExited}).");
+    }
+
+    /// <summary>A counter on the node's Prometheus endpoint (<c>/metrics</c>), summed over its series; 0 before it has any.</summary>
+    public async Task<double> CounterAsync(string name)
+    {
+        var text = await Probe.GetStringAsync(new Uri(Address, "/metrics"));
+        return text.Split('\n')
+            .Where(line => line.StartsWith(name, StringComparison.Ordinal) && line.Length > name.Length && line[name.Length] is '{' or ' ')
+            .Sum(line => double.Parse(
+                (line[name.Length] == '{' ? line[(line.LastIndexOf('}') + 1)..] : line[name.Length..]).Trim().Split(' ')[0],
+                CultureInfo.InvariantCulture));
     }
 
     /// <summary>Resident memory of the process in MiB, from /proc.</summary>

@@ -11,9 +11,12 @@ namespace OrderActors.Bench;
 /// What SOAK runs, from the environment: BENCH_SOAK_RPM (comma list of operations per minute, default 50000,100000),
 /// BENCH_SOAK_MINUTES per rate (default 10, fractions allowed), BENCH_SOAK_IN_FLIGHT (the bound on operations in
 /// flight, default 2000) and BENCH_SOAK_WARMUP (the most seconds of the same load, unmeasured, before the first rate;
-/// default 180; 0: none): it ends as soon as the load is steady by the scenarios' rule (<see cref="WarmUp"/>).
+/// default 180; 0: none): it ends as soon as the load is steady by the scenarios' rule (<see cref="WarmUp"/>), and
+/// BENCH_SOAK_RESTART, the order of the mid-run restart: <c>stop-first</c> (default: SIGTERM, then the same silo started
+/// again, as a process restarted in place) or <c>replace-first</c> (the replacement started and serving the gateway before
+/// the SIGTERM, as docs/operations.md's rolling restart).
 /// </summary>
-public sealed record SoakSettings(IReadOnlyList<int> RequestsPerMinute, double Minutes, int MaxInFlight, int WarmUpSeconds)
+public sealed record SoakSettings(IReadOnlyList<int> RequestsPerMinute, double Minutes, int MaxInFlight, int WarmUpSeconds, bool ReplaceFirst)
 {
     public static SoakSettings FromEnvironment()
     {
@@ -21,7 +24,15 @@ public sealed record SoakSettings(IReadOnlyList<int> RequestsPerMinute, double M
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(rate => int.TryParse(rate, out var n) && n > 0 ? n : throw new ArgumentException($"BENCH_SOAK_RPM: '{rate}' is not a whole number above 0."))
             .ToArray();
-        return new SoakSettings(rates, Positive("BENCH_SOAK_MINUTES", 10), (int)Positive("BENCH_SOAK_IN_FLIGHT", 2000), (int)Positive("BENCH_SOAK_WARMUP", 180, zero: true));
+        var order = Environment.GetEnvironmentVariable("BENCH_SOAK_RESTART") is { Length: > 0 } named ? named : "stop-first";
+        var replaceFirst = order switch
+        {
+            "stop-first" => false,
+            "replace-first" => true,
+            _ => throw new ArgumentException($"BENCH_SOAK_RESTART='{order}': expected stop-first or replace-first."),
+        };
+        return new SoakSettings(rates, Positive("BENCH_SOAK_MINUTES", 10), (int)Positive("BENCH_SOAK_IN_FLIGHT", 2000),
+            (int)Positive("BENCH_SOAK_WARMUP", 180, zero: true), replaceFirst);
     }
 
     private static double Positive(string name, double fallback, bool zero = false) =>
@@ -61,6 +72,7 @@ public sealed partial class BenchRun
                 ["minutes"] = soak.Minutes,
                 ["maxInFlight"] = soak.MaxInFlight,
                 ["warmUpSeconds"] = soak.WarmUpSeconds,
+                ["restart"] = soak.ReplaceFirst ? "replace-first" : "stop-first",
                 ["mix"] = "55 % product GET, 15 % listing GET, 20 % cart line PUT, 10 % checkout + pay",
                 ["catalogProducts"] = SoakCatalog,
                 ["dealsPerRate"] = SoakDeals,
@@ -128,7 +140,7 @@ public sealed partial class BenchRun
         var plan = await SoakPlanAsync($"soak{rate}", catalog, rate, soak.Minutes);
         var startMemory = Resident();
         Say($"SOAK {rate}/min: {SoakLoad.LongestOperation.TotalSeconds:0} s at most after {duration.TotalSeconds:0} s of load; " +
-            $"{nodes.Count(IsSilo)} silos, the longest-running restarted at {duration.TotalSeconds / 2:0} s");
+            $"{nodes.Count(IsSilo)} silos, the longest-running restarted ({(soak.ReplaceFirst ? "replace-first" : "stop-first")}) at {duration.TotalSeconds / 2:0} s");
 
         var load = new SoakLoad(soakHttp, plan, soak.MaxInFlight);
         var cpu = Cpu;
@@ -137,17 +149,20 @@ public sealed partial class BenchRun
         var running = load.RunAsync(rate, duration);
         await Task.WhenAny(running, Task.Delay(duration / 2));
         SoakReport.SiloRestart? restart = null;
+        Dictionary<string, double>? clientMessagesFrom = null;
         if (!running.IsCompleted)
         {
             Mark("restart");
-            restart = await RestartSiloAsync(load);
-            Mark("joined");
+            restart = await RestartSiloAsync(load, soak.ReplaceFirst);
+            Mark(soak.ReplaceFirst ? "replaced" : "joined");
+            clientMessagesFrom = await ClientMessagesAsync();
         }
 
         await running;
         var loadSeconds = load.Now;
         Mark("load end");
         var endMemory = Resident();
+        var clientMessages = clientMessagesFrom is null ? [] : SoakReport.ClientMessagesBySilo(clientMessagesFrom, await ClientMessagesAsync());
 
         var checks = await SoakChecksAsync(plan, load);
         var (routes, gate, series) = SoakReport.Summarize(load.Samples, checks);
@@ -157,7 +172,7 @@ public sealed partial class BenchRun
             .Select(process => new SoakReport.ProcessMemory(process.Name, process.Pid, startMemory.GetValueOrDefault(process), endMemory.GetValueOrDefault(process)))
             .ToList();
         var result = new SoakReport.RateResult(rate, soak.Minutes, rate / 60.0, Math.Round(loadSeconds, 1), load.Operations,
-            load.FiveHundredsSeen, load.Retries, routes, checks, memory, restart, gate, gateWindows, series, cpuWindows);
+            load.FiveHundredsSeen, load.Retries, routes, checks, memory, restart, clientMessages, gate, gateWindows, series, cpuWindows);
         Say($"SOAK {rate}/min: {(gate.Pass ? "PASS" : "FAIL")} — reads p95 {gate.ReadP95Ms:0.0} ms, answered without 5xx " +
             $"{gate.AnsweredWithout5xxShare * 100:0.0000} %, duplicates {checks.DuplicateOrders} stored / {checks.ClientDuplicates} seen, oversold {checks.Oversold}");
         return result;
@@ -166,24 +181,85 @@ public sealed partial class BenchRun
         void Mark(string name) => marks.Add(new(name, load.Now, cpu.Take(), cpu.TieredCompilationTicks()));
     }
 
-    /// <summary>SIGTERM to the silo that has run longest, as an operator's rolling restart; then the same silo again.</summary>
-    private async Task<SoakReport.SiloRestart> RestartSiloAsync(SoakLoad load)
+    /// <summary>
+    /// The silo that has run longest restarted, as an operator would: <c>stop-first</c> SIGTERM, then the same silo started
+    /// again (a process restarted in place); <c>replace-first</c> the replacement started and active, and taking client
+    /// calls through its gateway, before the SIGTERM (docs/operations.md, "Rolling restart without errors"). Orleans'
+    /// client keeps each grain's calls on the gateway silo it first chose, so only connections of a silo that stops move,
+    /// and only to silos the gateway knows of at that moment.
+    /// </summary>
+    private async Task<SoakReport.SiloRestart> RestartSiloAsync(SoakLoad load, bool replaceFirst)
     {
         var silo = nodes.First(IsSilo);
+        var restarts = nodes.Count(node => node.Name.Contains("-restart", StringComparison.Ordinal)) + 1;
+        var name = $"{silo.Name.Split('-')[0]}-restart{restarts}";
+        Node? replacement = null;
+        var startedAt = load.Now;
+        var readyMiB = 0.0;
+        if (replaceFirst)
+        {
+            Say($"SOAK: starting {name} to replace {silo.Name} at {startedAt:0} s");
+            (replacement, readyMiB) = await StartReplacementAsync(name);
+            await EnsureSilosAsync(nodes.Count(IsSilo));
+            await UntilServingClientsAsync(replacement);
+        }
+
         var stoppedAt = load.Now;
         Say($"SOAK: stopping {silo.Name} (pid {silo.ProcessId}) with SIGTERM at {stoppedAt:0} s");
         var stopping = Stopwatch.StartNew();
         await silo.DisposeAsync();
         nodes.Remove(silo);
         var stopSeconds = stopping.Elapsed.TotalSeconds;
-        var restarts = nodes.Count(node => node.Name.Contains("-restart", StringComparison.Ordinal)) + 1;
-        var replacement = $"{silo.Name.Split('-')[0]}-restart{restarts}";
-        var started = await StartSiloAsync(replacement);
-        var readyMiB = started.ResidentMiB();
+        if (replacement is null)
+        {
+            startedAt = load.Now;
+            (replacement, readyMiB) = await StartReplacementAsync(name);
+        }
+
         var active = await EnsureSilosAsync(2);
-        Say($"SOAK: {silo.Name} exited {stopSeconds:0.0} s after SIGTERM; {replacement} ready {report.StartToReadySeconds[^1]:0.0} s after its start");
-        return new SoakReport.SiloRestart(silo.Name, replacement, Math.Round(stoppedAt, 1), Math.Round(stopSeconds, 2),
-            Math.Round(report.StartToReadySeconds[^1], 2), Math.Round(readyMiB), active);
+        Say($"SOAK: {silo.Name} exited {stopSeconds:0.0} s after SIGTERM; {name} ready {report.StartToReadySeconds[^1]:0.0} s after its start");
+        return new SoakReport.SiloRestart(replaceFirst ? "replace-first" : "stop-first", silo.Name, name, Math.Round(stoppedAt, 1),
+            Math.Round(stopSeconds, 2), Math.Round(startedAt, 1), Math.Round(report.StartToReadySeconds[^1], 2), Math.Round(readyMiB), active);
+
+        async Task<(Node, double)> StartReplacementAsync(string replacementName)
+        {
+            var started = await StartSiloAsync(replacementName);
+            return (started, started.ResidentMiB());
+        }
+    }
+
+    /// <summary>
+    /// Until the silo's gateway has received a client message: the gateway's Orleans client has learnt of it (its gateway
+    /// list is refreshed every <c>Gateways:GatewayListRefreshPeriod</c>, 10 s) and can move calls to it. At most 30 s.
+    /// </summary>
+    private static async Task UntilServingClientsAsync(Node silo)
+    {
+        var waited = Stopwatch.StartNew();
+        while (await silo.CounterAsync(ClientMessagesCounter) == 0)
+        {
+            if (waited.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                Say($"SOAK: {silo.Name} received no client message in 30 s; stopping the old silo anyway");
+                return;
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>Orleans' count of the client messages a silo's gateway received, as its /metrics names it.</summary>
+    private const string ClientMessagesCounter = "orleans_gateway_received_total";
+
+    /// <summary>Each running silo's <see cref="ClientMessagesCounter"/>, by name.</summary>
+    private async Task<Dictionary<string, double>> ClientMessagesAsync()
+    {
+        var counts = new Dictionary<string, double>();
+        foreach (var silo in nodes.Where(IsSilo))
+        {
+            counts[silo.Name] = await silo.CounterAsync(ClientMessagesCounter);
+        }
+
+        return counts;
     }
 
     /// <summary>Each running node's resident memory, by name and pid (a restarted silo is a new pid).</summary>

@@ -25,9 +25,26 @@ public sealed class SoakReport
     /// <summary>A process's resident memory when the rate began and when it ended (null: not running then).</summary>
     public sealed record ProcessMemory(string Process, int Pid, double? StartMiB, double? EndMiB);
 
-    /// <summary>The silo stopped with SIGTERM mid-run and started again: when, how long each took, the new process's name.</summary>
+    /// <summary>
+    /// The silo restarted mid-run (<see cref="SoakSettings"/>: stop-first or replace-first): when it got SIGTERM and how
+    /// long it took to exit, when its replacement started and how long that took to be ready, the new process's name.
+    /// </summary>
     public sealed record SiloRestart(
-        string Silo, string Replacement, double StoppedAtSeconds, double StopSeconds, double ReadySeconds, double ReplacementReadyMiB, int ActiveSilosAfter);
+        string Order, string Silo, string Replacement, double StoppedAtSeconds, double StopSeconds, double ReplacementStartedAtSeconds,
+        double ReadySeconds, double ReplacementReadyMiB, int ActiveSilosAfter);
+
+    /// <summary>
+    /// A silo's share of the client messages (every call from the gateway enters the cluster through one silo's gateway
+    /// port) from the end of the restart to the end of the load.
+    /// </summary>
+    public sealed record ClientMessages(string Silo, double Messages, double Share);
+
+    public static IReadOnlyList<ClientMessages> ClientMessagesBySilo(IReadOnlyDictionary<string, double> from, IReadOnlyDictionary<string, double> to)
+    {
+        var received = to.Select(silo => (silo.Key, Messages: silo.Value - from.GetValueOrDefault(silo.Key))).ToList();
+        var total = received.Sum(silo => silo.Messages);
+        return received.Select(silo => new ClientMessages(silo.Key, silo.Messages, total > 0 ? Math.Round(silo.Messages / total, 4) : 0)).ToList();
+    }
 
     /// <summary>
     /// What PostgreSQL holds after the rate: the run's orders, checkout keys with more than one stored order (and keys the
@@ -72,8 +89,8 @@ public sealed class SoakReport
 
     public sealed record RateResult(
         int RequestsPerMinute, double Minutes, double DuePerSecond, double LoadSeconds, long Operations, long FiveHundredsSeen, long Retries,
-        IReadOnlyList<RouteFigures> Routes, StoredChecks Checks, IReadOnlyList<ProcessMemory> Memory, SiloRestart? Restart, Gate Gate,
-        IReadOnlyList<GateWindow> GateWindows, IReadOnlyList<SeriesPoint> Series, IReadOnlyList<CpuWindow> Cpu);
+        IReadOnlyList<RouteFigures> Routes, StoredChecks Checks, IReadOnlyList<ProcessMemory> Memory, SiloRestart? Restart,
+        IReadOnlyList<ClientMessages> ClientMessagesAfterRestart, Gate Gate, IReadOnlyList<GateWindow> GateWindows, IReadOnlyList<SeriesPoint> Series, IReadOnlyList<CpuWindow> Cpu);
 
     public string RunId { get; init; } = "";
 
@@ -227,8 +244,15 @@ public sealed class SoakReport
 
             if (rate.Restart is { } restart)
             {
-                lines.Add($"| silo restart | {restart.Silo} SIGTERM at {restart.StoppedAtSeconds:0} s, exited in {restart.StopSeconds:0.0} s; " +
-                    $"{restart.Replacement} ready {restart.ReadySeconds:0.0} s after its start ({restart.ReplacementReadyMiB:0} MiB); {restart.ActiveSilosAfter} silos active | | |");
+                lines.Add($"| silo restart ({restart.Order}) | {restart.Silo} SIGTERM at {restart.StoppedAtSeconds:0} s, exited in {restart.StopSeconds:0.0} s; " +
+                    $"{restart.Replacement} started at {restart.ReplacementStartedAtSeconds:0} s, ready {restart.ReadySeconds:0.0} s after its start " +
+                    $"({restart.ReplacementReadyMiB:0} MiB); {restart.ActiveSilosAfter} silos active | | |");
+            }
+
+            if (rate.ClientMessagesAfterRestart.Count > 0)
+            {
+                lines.Add($"| client messages per silo, from the restart's end to the load's | " +
+                    $"{string.Join(", ", rate.ClientMessagesAfterRestart.Select(silo => $"{silo.Silo} {silo.Share * 100:0.0} % ({silo.Messages:0})"))} | | |");
             }
 
             foreach (var m in rate.Memory)
@@ -293,7 +317,7 @@ public sealed class SoakReport
             {
                 var line = plot.Add.VerticalLine(restart.StoppedAtSeconds, 1, Colors.Black, LinePattern.Dotted);
                 line.LegendText = $"{restart.Silo} SIGTERM";
-                var ready = plot.Add.VerticalLine(restart.StoppedAtSeconds + restart.StopSeconds + restart.ReadySeconds, 1, Colors.Gray, LinePattern.Dotted);
+                var ready = plot.Add.VerticalLine(restart.ReplacementStartedAtSeconds + restart.ReadySeconds, 1, Colors.Gray, LinePattern.Dotted);
                 ready.LegendText = $"{restart.Replacement} ready";
             }
 
