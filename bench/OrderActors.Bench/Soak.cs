@@ -13,7 +13,7 @@ namespace OrderActors.Bench;
 /// flight, default 2000) and BENCH_SOAK_WARMUP (the most seconds of the same load, unmeasured, before the first rate;
 /// default 180; 0: none): it ends as soon as the load is steady by the scenarios' rule (<see cref="WarmUp"/>), and
 /// BENCH_SOAK_RESTART, the order of the mid-run restart: <c>stop-first</c> (default: SIGTERM, then the same silo started
-/// again, as a process restarted in place) or <c>replace-first</c> (the replacement started and serving the gateway before
+/// again, as a process restarted in place) or <c>replace-first</c> (the replacement started and known to the gateway before
 /// the SIGTERM, as docs/operations.md's rolling restart).
 /// </summary>
 public sealed record SoakSettings(IReadOnlyList<int> RequestsPerMinute, double Minutes, int MaxInFlight, int WarmUpSeconds, bool ReplaceFirst)
@@ -183,10 +183,10 @@ public sealed partial class BenchRun
 
     /// <summary>
     /// The silo that has run longest restarted, as an operator would: <c>stop-first</c> SIGTERM, then the same silo started
-    /// again (a process restarted in place); <c>replace-first</c> the replacement started and active, and taking client
-    /// calls through its gateway, before the SIGTERM (docs/operations.md, "Rolling restart without errors"). Orleans'
-    /// client keeps each grain's calls on the gateway silo it first chose, so only connections of a silo that stops move,
-    /// and only to silos the gateway knows of at that moment.
+    /// again (a process restarted in place); <c>replace-first</c> the replacement started, active and on the gateway's list
+    /// of silos before the SIGTERM (docs/operations.md, "Rolling restart without errors"). Orleans' client keeps each
+    /// grain's calls on the silo it first sent them through, so only the calls of a silo that stops move, and only to
+    /// silos the gateway knows of at that moment.
     /// </summary>
     private async Task<SoakReport.SiloRestart> RestartSiloAsync(SoakLoad load, bool replaceFirst)
     {
@@ -201,7 +201,7 @@ public sealed partial class BenchRun
             Say($"SOAK: starting {name} to replace {silo.Name} at {startedAt:0} s");
             (replacement, readyMiB) = await StartReplacementAsync(name);
             await EnsureSilosAsync(nodes.Count(IsSilo));
-            await UntilServingClientsAsync(replacement);
+            await Task.Delay(GatewayListRefresh);
         }
 
         var stoppedAt = load.Now;
@@ -229,23 +229,12 @@ public sealed partial class BenchRun
     }
 
     /// <summary>
-    /// Until the silo's gateway has received a client message: the gateway's Orleans client has learnt of it (its gateway
-    /// list is refreshed every <c>Gateways:GatewayListRefreshPeriod</c>, 10 s) and can move calls to it. At most 30 s.
+    /// Long enough for the gateway's Orleans client to learn of a silo that became active: it reads the cluster's gateways
+    /// every <c>Gateways:GatewayListRefreshPeriod</c> (src/Gateway/appsettings.json: 10 s), and only a silo on that list
+    /// can take the calls of one that stops. (No client call reaches a new silo before then: the client keeps each
+    /// grain's calls where they are while that silo lives, 5 December.)
     /// </summary>
-    private static async Task UntilServingClientsAsync(Node silo)
-    {
-        var waited = Stopwatch.StartNew();
-        while (await silo.CounterAsync(ClientMessagesCounter) == 0)
-        {
-            if (waited.Elapsed > TimeSpan.FromSeconds(30))
-            {
-                Say($"SOAK: {silo.Name} received no client message in 30 s; stopping the old silo anyway");
-                return;
-            }
-
-            await Task.Delay(250);
-        }
-    }
+    private static readonly TimeSpan GatewayListRefresh = TimeSpan.FromSeconds(10 + 2);
 
     /// <summary>Orleans' count of the client messages a silo's gateway received, as its /metrics names it.</summary>
     private const string ClientMessagesCounter = "orleans_gateway_received_total";
