@@ -11,7 +11,8 @@
 # SOAK, the Black-Friday gate, runs only when named (BENCH_SCENARIOS=SOAK): an open-model load at each rate of
 # BENCH_SOAK_RPM (default 50000,100000 a minute) for BENCH_SOAK_MINUTES (default 10) on two silos, one restarted
 # mid-run, after the same load unmeasured until steady (at most BENCH_SOAK_WARMUP seconds, default 180); at most
-# BENCH_SOAK_IN_FLIGHT (default 2000) in flight. It writes soak.json and soak.png (docs/benchmarks.md, "SOAK"); run alone, it leaves results.json alone.
+# BENCH_SOAK_IN_FLIGHT (default 2000) in flight; BENCH_SOAK_RESTART=replace-first starts the replacement before the
+# SIGTERM (default stop-first). It writes soak.json and soak.png (docs/benchmarks.md, "SOAK"); run alone, it leaves results.json alone.
 # PostgreSQL and Redis: ConnectionStrings__Postgres / ConnectionStrings__Redis when both are set, otherwise local
 # ones started with scripts/infra.sh. The bench uses its own database (BENCH_DATABASE, default orderactors_bench).
 set -euo pipefail
