@@ -16,23 +16,27 @@ namespace OrderActors.Bench;
 /// again, as a process restarted in place) or <c>replace-first</c> (the replacement started and known to the gateway before
 /// the SIGTERM, as docs/operations.md's rolling restart).
 /// </summary>
-public sealed record SoakSettings(IReadOnlyList<int> RequestsPerMinute, double Minutes, int MaxInFlight, int WarmUpSeconds, bool ReplaceFirst)
+public sealed record SoakSettings(IReadOnlyList<int> RequestsPerMinute, double Minutes, int MaxInFlight, int WarmUpSeconds, string RestartOrder)
 {
+    public const string StopFirstOrder = "stop-first";
+    public const string ReplaceFirstOrder = "replace-first";
+
+    public bool ReplaceFirst => RestartOrder == ReplaceFirstOrder;
+
     public static SoakSettings FromEnvironment()
     {
         var rates = (Environment.GetEnvironmentVariable("BENCH_SOAK_RPM") is { Length: > 0 } list ? list : "50000,100000")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(rate => int.TryParse(rate, out var n) && n > 0 ? n : throw new ArgumentException($"BENCH_SOAK_RPM: '{rate}' is not a whole number above 0."))
             .ToArray();
-        var order = Environment.GetEnvironmentVariable("BENCH_SOAK_RESTART") is { Length: > 0 } named ? named : "stop-first";
-        var replaceFirst = order switch
+        var order = Environment.GetEnvironmentVariable("BENCH_SOAK_RESTART") is { Length: > 0 } named ? named : StopFirstOrder;
+        if (order is not (StopFirstOrder or ReplaceFirstOrder))
         {
-            "stop-first" => false,
-            "replace-first" => true,
-            _ => throw new ArgumentException($"BENCH_SOAK_RESTART='{order}': expected stop-first or replace-first."),
-        };
+            throw new ArgumentException($"BENCH_SOAK_RESTART='{order}': expected {StopFirstOrder} or {ReplaceFirstOrder}.");
+        }
+
         return new SoakSettings(rates, Positive("BENCH_SOAK_MINUTES", 10), (int)Positive("BENCH_SOAK_IN_FLIGHT", 2000),
-            (int)Positive("BENCH_SOAK_WARMUP", 180, zero: true), replaceFirst);
+            (int)Positive("BENCH_SOAK_WARMUP", 180, zero: true), order);
     }
 
     private static double Positive(string name, double fallback, bool zero = false) =>
@@ -72,7 +76,7 @@ public sealed partial class BenchRun
                 ["minutes"] = soak.Minutes,
                 ["maxInFlight"] = soak.MaxInFlight,
                 ["warmUpSeconds"] = soak.WarmUpSeconds,
-                ["restart"] = soak.ReplaceFirst ? "replace-first" : "stop-first",
+                ["restart"] = soak.RestartOrder,
                 ["mix"] = "55 % product GET, 15 % listing GET, 20 % cart line PUT, 10 % checkout + pay",
                 ["catalogProducts"] = SoakCatalog,
                 ["dealsPerRate"] = SoakDeals,
@@ -140,7 +144,7 @@ public sealed partial class BenchRun
         var plan = await SoakPlanAsync($"soak{rate}", catalog, rate, soak.Minutes);
         var startMemory = Resident();
         Say($"SOAK {rate}/min: {SoakLoad.LongestOperation.TotalSeconds:0} s at most after {duration.TotalSeconds:0} s of load; " +
-            $"{nodes.Count(IsSilo)} silos, the longest-running restarted ({(soak.ReplaceFirst ? "replace-first" : "stop-first")}) at {duration.TotalSeconds / 2:0} s");
+            $"{nodes.Count(IsSilo)} silos, the longest-running restarted ({soak.RestartOrder}) at {duration.TotalSeconds / 2:0} s");
 
         var load = new SoakLoad(soakHttp, plan, soak.MaxInFlight);
         var cpu = Cpu;
@@ -153,7 +157,7 @@ public sealed partial class BenchRun
         if (!running.IsCompleted)
         {
             Mark("restart");
-            restart = await RestartSiloAsync(load, soak.ReplaceFirst);
+            restart = await RestartSiloAsync(load, soak);
             Mark(soak.ReplaceFirst ? "replaced" : "joined");
             clientMessagesFrom = await ClientMessagesAsync();
         }
@@ -188,7 +192,7 @@ public sealed partial class BenchRun
     /// grain's calls on the silo it first sent them through, so only the calls of a silo that stops move, and only to
     /// silos the gateway knows of at that moment.
     /// </summary>
-    private async Task<SoakReport.SiloRestart> RestartSiloAsync(SoakLoad load, bool replaceFirst)
+    private async Task<SoakReport.SiloRestart> RestartSiloAsync(SoakLoad load, SoakSettings soak)
     {
         var silo = nodes.First(IsSilo);
         var restarts = nodes.Count(node => node.Name.Contains("-restart", StringComparison.Ordinal)) + 1;
@@ -196,7 +200,7 @@ public sealed partial class BenchRun
         Node? replacement = null;
         var startedAt = load.Now;
         var readyMiB = 0.0;
-        if (replaceFirst)
+        if (soak.ReplaceFirst)
         {
             Say($"SOAK: starting {name} to replace {silo.Name} at {startedAt:0} s");
             (replacement, readyMiB) = await StartReplacementAsync(name);
@@ -218,7 +222,7 @@ public sealed partial class BenchRun
 
         var active = await EnsureSilosAsync(2);
         Say($"SOAK: {silo.Name} exited {stopSeconds:0.0} s after SIGTERM; {name} ready {report.StartToReadySeconds[^1]:0.0} s after its start");
-        return new SoakReport.SiloRestart(replaceFirst ? "replace-first" : "stop-first", silo.Name, name, Math.Round(stoppedAt, 1),
+        return new SoakReport.SiloRestart(soak.RestartOrder, silo.Name, name, Math.Round(stoppedAt, 1),
             Math.Round(stopSeconds, 2), Math.Round(startedAt, 1), Math.Round(report.StartToReadySeconds[^1], 2), Math.Round(readyMiB), active);
 
         async Task<(Node, double)> StartReplacementAsync(string replacementName)
@@ -231,8 +235,8 @@ public sealed partial class BenchRun
     /// <summary>
     /// Long enough for the gateway's Orleans client to learn of a silo that became active: it reads the cluster's gateways
     /// every <c>Gateways:GatewayListRefreshPeriod</c> (src/Gateway/appsettings.json: 10 s), and only a silo on that list
-    /// can take the calls of one that stops. (No client call reaches a new silo before then: the client keeps each
-    /// grain's calls where they are while that silo lives, 5 December.)
+    /// can take the calls of one that stops. (Nothing observable says when: while the old silos live, no client call
+    /// reaches the new one.)
     /// </summary>
     private static readonly TimeSpan GatewayListRefresh = TimeSpan.FromSeconds(10 + 2);
 
