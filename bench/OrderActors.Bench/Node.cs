@@ -78,9 +78,12 @@ public sealed class Node : IAsyncDisposable
         var text = await Probe.GetStringAsync(new Uri(Address, "/metrics"));
         return text.Split('\n')
             .Where(line => line.StartsWith(name, StringComparison.Ordinal) && line.Length > name.Length && line[name.Length] is '{' or ' ')
-            .Sum(line => double.Parse(
-                (line[name.Length] == '{' ? line[(line.LastIndexOf('}') + 1)..] : line[name.Length..]).Trim().Split(' ')[0],
-                CultureInfo.InvariantCulture));
+            .Sum(line =>
+            {
+                // "name{labels} value [timestamp]" or "name value [timestamp]": the value is the first field after the series.
+                var series = line[name.Length] == '{' ? line.LastIndexOf('}') + 1 : name.Length;
+                return double.Parse(line[series..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0], CultureInfo.InvariantCulture);
+            });
     }
 
     /// <summary>Resident memory of the process in MiB, from /proc.</summary>

@@ -197,13 +197,9 @@ public sealed partial class BenchRun
         var silo = nodes.First(IsSilo);
         var restarts = nodes.Count(node => node.Name.Contains("-restart", StringComparison.Ordinal)) + 1;
         var name = $"{silo.Name.Split('-')[0]}-restart{restarts}";
-        Node? replacement = null;
-        var startedAt = load.Now;
-        var readyMiB = 0.0;
-        if (soak.ReplaceFirst)
+        (double AtSeconds, double ReadyMiB)? replaced = soak.ReplaceFirst ? await StartReplacementAsync() : null;
+        if (replaced is not null)
         {
-            Say($"SOAK: starting {name} to replace {silo.Name} at {startedAt:0} s");
-            (replacement, readyMiB) = await StartReplacementAsync(name);
             await EnsureSilosAsync(nodes.Count(IsSilo));
             await Task.Delay(GatewayListRefresh);
         }
@@ -214,21 +210,19 @@ public sealed partial class BenchRun
         await silo.DisposeAsync();
         nodes.Remove(silo);
         var stopSeconds = stopping.Elapsed.TotalSeconds;
-        if (replacement is null)
-        {
-            startedAt = load.Now;
-            (replacement, readyMiB) = await StartReplacementAsync(name);
-        }
-
+        var (startedAt, readyMiB) = replaced ?? await StartReplacementAsync();
         var active = await EnsureSilosAsync(2);
         Say($"SOAK: {silo.Name} exited {stopSeconds:0.0} s after SIGTERM; {name} ready {report.StartToReadySeconds[^1]:0.0} s after its start");
         return new SoakReport.SiloRestart(soak.RestartOrder, silo.Name, name, Math.Round(stoppedAt, 1),
             Math.Round(stopSeconds, 2), Math.Round(startedAt, 1), Math.Round(report.StartToReadySeconds[^1], 2), Math.Round(readyMiB), active);
 
-        async Task<(Node, double)> StartReplacementAsync(string replacementName)
+        // When the replacement's process started, and its memory once ready.
+        async Task<(double AtSeconds, double ReadyMiB)> StartReplacementAsync()
         {
-            var started = await StartSiloAsync(replacementName);
-            return (started, started.ResidentMiB());
+            var at = load.Now;
+            Say($"SOAK: starting {name} to replace {silo.Name} at {at:0} s");
+            var started = await StartSiloAsync(name);
+            return (at, started.ResidentMiB());
         }
     }
 
