@@ -79,12 +79,14 @@ public interface IOrderGrain : IGrainWithStringKey
     Task<Result<OrderView>> Cancel();
 
     /// <summary>
-    /// Tells a product what to do with its record of this order's last stock call, which reached <paramref name="stage"/>.
+    /// Tells product <paramref name="sku"/> what to do with its record of this order's last stock call, which reached
+    /// <paramref name="stage"/> for the reservation numbered <paramref name="number"/>: Release for a reservation this
+    /// order does not hold (it exists no more, or it holds another number — the record came from an outdated copy of it).
     /// Answered between the order's other turns so that a product asking while the order waits on that product cannot
     /// deadlock; while this activation is placing or paying, the answer is always Keep.
     /// </summary>
-    [Alias("reservation-fate-of"), AlwaysInterleave]
-    Task<ReservationFate> GetReservationFate(ReservationStage stage);
+    [Alias("reservation-fate-of-numbered"), AlwaysInterleave]
+    Task<ReservationFate> GetReservationFate(string sku, ReservationStage stage, long number);
 
     /// <summary>
     /// Called by the order's deadline shard when the time it asked for has come: finishes a stock effect left pending

@@ -29,9 +29,10 @@ public interface IProductGrain : IGrainWithStringKey
     Task<Result<ProductView>> Deactivate();
 
     /// <summary>
-    /// Holds <paramref name="quantity"/> units for <paramref name="reservationId"/>, all or nothing, and keeps a record of it
-    /// until the reservation's order calls <see cref="Acknowledge"/>. While that record is kept, repeating the call
-    /// returns the existing reservation and changes nothing.
+    /// Holds <paramref name="quantity"/> units for <paramref name="reservationId"/>, all or nothing, under a new number
+    /// (<see cref="ReservedLine.Number"/>), and keeps a record of it until the reservation's order calls
+    /// <see cref="Acknowledge"/>. While that record is kept, repeating the call returns the existing reservation and
+    /// changes nothing.
     /// Refuses with a shortage (Conflict) when fewer are available or the product is inactive or unknown.
     /// </summary>
     [SafeToRetry]
@@ -47,15 +48,17 @@ public interface IProductGrain : IGrainWithStringKey
     Task<Result<Done>> Release(string reservationId);
 
     /// <summary>
-    /// Ends a reservation of <paramref name="quantity"/> units, acknowledged or not: <see cref="Settlement.Commit"/> sells
+    /// Ends the reservation numbered <paramref name="number"/> (the number <see cref="Reserve"/> gave it; 0 for one made
+    /// before numbers) of <paramref name="quantity"/> units, acknowledged or not: <see cref="Settlement.Commit"/> sells
     /// them (on-hand and reserved both drop), <see cref="Settlement.Release"/> gives them back. Repeating it before the
     /// order acknowledges it changes nothing. Releasing a sale not acknowledged yet undoes it (an order sells before it
-    /// stores its payment; one that expires instead releases). Refuses (Conflict) a record that says otherwise, or more
+    /// stores its payment; one that expires instead releases). Refuses (Conflict) a record that says otherwise, a number
+    /// that no longer holds units (a repetition after the acknowledgement, from an outdated copy of the order), or more
     /// units than are reserved.
     /// </summary>
     [SafeToRetry]
-    [Alias("settle")]
-    Task<Result<Done>> Settle(string reservationId, int quantity, Settlement settlement);
+    [Alias("settle-numbered")]
+    Task<Result<Done>> Settle(string reservationId, int quantity, Settlement settlement, long number);
 
     /// <summary>
     /// The order has durably recorded the outcome of its call that left <paramref name="reservationId"/> at

@@ -35,7 +35,10 @@ public enum ReservationFate
     /// </summary>
     Keep = 0,
 
-    /// <summary>The order does not exist: a reservation it holds goes back to availability.</summary>
+    /// <summary>
+    /// The order does not exist, or holds another reservation there (the record came from an outdated copy of it): the
+    /// record's units go back to availability.
+    /// </summary>
     Release = 1,
 
     /// <summary>The order has recorded the outcome and will not call again: its acknowledgement was lost; forget the record.</summary>

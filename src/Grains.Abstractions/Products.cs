@@ -38,7 +38,10 @@ public sealed record ProductView(
     [property: Id(9)] long Version,
     [property: Id(10)] bool RequiresShipping = false);
 
-/// <summary>A reservation that holds: the quantity and the price it was taken at.</summary>
+/// <summary>
+/// A reservation that holds: the quantity and the price it was taken at, and the number the product gave it, which the
+/// order hands back when it settles.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("orderactors.reserved-line")]
 public sealed record ReservedLine(
     [property: Id(0)] string Sku,
@@ -46,4 +49,5 @@ public sealed record ReservedLine(
     [property: Id(2)] decimal UnitPrice,
     [property: Id(3)] string Currency,
     [property: Id(4)] int Quantity,
-    [property: Id(5)] bool RequiresShipping = false);
+    [property: Id(5)] bool RequiresShipping = false,
+    [property: Id(6)] long Number = 0);

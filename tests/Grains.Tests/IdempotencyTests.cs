@@ -133,6 +133,43 @@ public sealed class IdempotencyTests(StandardCluster fixture)
     }
 
     [Fact]
+    public async Task A_sale_repeated_by_an_outdated_copy_of_a_paid_order_after_its_acknowledgement_is_refused_and_counts_once()
+    {
+        var (sku, cart) = await CartWithOneLine();
+        var order = fixture.Grains.GetGrain<IOrderGrain>((await cart.Checkout("paid-once")).Value!.OrderId);
+        var other = await fixture.Grains.CartWith((sku, 3));
+        var otherOrder = fixture.Grains.GetGrain<IOrderGrain>((await other.Checkout("paid-later")).Value!.OrderId);
+        await order.Pay(new Payment(4m, "pay-1"));
+        await Poll.For(async () => (await Stored.Read<ProductState>(fixture.Cluster, "product", Product(sku)))!.Reservations.Count == 0, "every step acknowledged");
+
+        // What a copy of the order that loaded it before the payment sends once its silo is reachable again.
+        var number = (await Stored.Read<OrderState>(fixture.Cluster, "order", order))!.Lines.Single().ReservationNumber;
+        var repeated = await Product(sku).Settle(order.GetPrimaryKeyString(), 2, Settlement.Commit, number);
+
+        Assert.Equal(ErrorKind.Conflict, repeated.Error?.Kind);
+        Assert.Equal((8, 3), ((await Product(sku).Get()).Value!.OnHand, (await Product(sku).Get()).Value!.Reserved));
+        Assert.Equal(OrderStatus.Paid, (await otherOrder.Pay(new Payment(6m, "pay-2"))).Value!.Status);
+        Assert.Equal((5, 0), ((await Product(sku).Get()).Value!.OnHand, (await Product(sku).Get()).Value!.Reserved));
+    }
+
+    [Fact]
+    public async Task A_reservation_an_outdated_copy_of_a_placed_order_takes_again_is_released_by_the_product()
+    {
+        var (sku, cart) = await CartWithOneLine();
+        var order = fixture.Grains.GetGrain<IOrderGrain>((await cart.Checkout("placed-once")).Value!.OrderId);
+        await Poll.For(async () => (await Stored.Read<ProductState>(fixture.Cluster, "product", Product(sku)))!.Reservations.Count == 0, "acknowledged");
+
+        // A copy that loaded the order before its placement was stored places it again: a second reservation.
+        await Product(sku).Reserve(order.GetPrimaryKeyString(), 2);
+        Assert.Equal(4, (await Product(sku).Get()).Value!.Reserved);
+
+        // The audit asks the order, which holds another number: released.
+        await Poll.Until(async () => (await Product(sku).Get()).Value!, p => p.Reserved == 2, TimeSpan.FromSeconds(20));
+        Assert.Equal(OrderStatus.Paid, (await order.Pay(new Payment(4m, "pay-1"))).Value!.Status);
+        Assert.Equal((8, 0), ((await Product(sku).Get()).Value!.OnHand, (await Product(sku).Get()).Value!.Reserved));
+    }
+
+    [Fact]
     public async Task A_placed_order_acknowledges_its_reservation_once_its_deadline_is_stored_so_a_stray_release_cannot_end_it()
     {
         var (sku, cart) = await CartWithOneLine();

@@ -140,14 +140,14 @@ public sealed class ProductGrainTests(StandardCluster fixture)
     {
         var product = NewProduct();
         await product.Create(Widget(stock: 10));
-        await product.Reserve("order-1", 2);
-        await product.Reserve("order-2", 3);
+        var first = await Reserved(product, "order-1", 2);
+        var second = await Reserved(product, "order-2", 3);
         await Acknowledged(product, "order-2", ReservationStage.Reserved);
 
         foreach (var _ in Enumerable.Range(0, 2))
         {
-            Assert.True((await product.Settle("order-1", 2, Settlement.Commit)).IsSuccess);
-            Assert.True((await product.Settle("order-2", 3, Settlement.Commit)).IsSuccess);
+            Assert.True((await product.Settle("order-1", 2, Settlement.Commit, first)).IsSuccess);
+            Assert.True((await product.Settle("order-2", 3, Settlement.Commit, second)).IsSuccess);
         }
 
         Assert.Equal((5, 0, 5), Stock((await product.Get()).Value!));
@@ -158,9 +158,9 @@ public sealed class ProductGrainTests(StandardCluster fixture)
     {
         var product = NewProduct();
         await product.Create(Widget(stock: 10));
-        await product.Reserve("order-1", 2);
+        var number = await Reserved(product, "order-1", 2);
         await product.Reserve("order-2", 1);
-        await product.Settle("order-1", 2, Settlement.Commit);
+        await product.Settle("order-1", 2, Settlement.Commit, number);
 
         // Acknowledgements are one-way: the reservation's can arrive after the settlement.
         await product.Acknowledge("order-1", ReservationStage.Reserved);
@@ -169,7 +169,7 @@ public sealed class ProductGrainTests(StandardCluster fixture)
 
         Assert.Equal(ReservationStage.Committed, (await Stored(product)).Reservations["order-1"].Stage);
         // The settlement's record is still there, so its repetition (an order retrying after a crash) counts once.
-        Assert.True((await product.Settle("order-1", 2, Settlement.Commit)).IsSuccess);
+        Assert.True((await product.Settle("order-1", 2, Settlement.Commit, number)).IsSuccess);
         Assert.Equal((8, 1, 7), Stock((await product.Get()).Value!));
     }
 
@@ -235,11 +235,11 @@ public sealed class ProductGrainTests(StandardCluster fixture)
     {
         var product = NewProduct();
         await product.Create(Widget(stock: 5));
-        await product.Reserve("order-1", 4);
+        var number = await Reserved(product, "order-1", 4);
         await Acknowledged(product, "order-1", ReservationStage.Reserved);
 
-        await product.Settle("order-1", 4, Settlement.Release);
-        await product.Settle("order-1", 4, Settlement.Release);
+        await product.Settle("order-1", 4, Settlement.Release, number);
+        await product.Settle("order-1", 4, Settlement.Release, number);
 
         Assert.Equal((5, 0, 5), Stock((await product.Get()).Value!));
     }
@@ -249,11 +249,11 @@ public sealed class ProductGrainTests(StandardCluster fixture)
     {
         var product = NewProduct();
         await product.Create(Widget(stock: 5));
-        await product.Reserve("order-1", 2);
-        await product.Settle("order-1", 2, Settlement.Release);
+        var number = await Reserved(product, "order-1", 2);
+        await product.Settle("order-1", 2, Settlement.Release, number);
 
-        var otherOutcome = await product.Settle("order-1", 2, Settlement.Commit);
-        var moreThanReserved = await product.Settle("order-2", 1, Settlement.Commit);
+        var otherOutcome = await product.Settle("order-1", 2, Settlement.Commit, number);
+        var moreThanReserved = await product.Settle("order-2", 1, Settlement.Commit, 0);
 
         Assert.Equal((ErrorKind.Conflict, ErrorKind.Conflict), (otherOutcome.Error?.Kind, moreThanReserved.Error?.Kind));
         Assert.Equal((5, 0, 5), Stock((await product.Get()).Value!));
@@ -264,16 +264,54 @@ public sealed class ProductGrainTests(StandardCluster fixture)
     {
         var product = NewProduct();
         await product.Create(Widget(stock: 5));
-        await product.Reserve("order-1", 2);
+        var number = await Reserved(product, "order-1", 2);
         await Acknowledged(product, "order-1", ReservationStage.Reserved);
-        await product.Settle("order-1", 2, Settlement.Commit);
+        await product.Settle("order-1", 2, Settlement.Commit, number);
         Assert.Equal((3, 0, 3), Stock((await product.Get()).Value!));
 
         // The order sold before storing its payment, then expired: the sale goes back to availability.
-        Assert.True((await product.Settle("order-1", 2, Settlement.Release)).IsSuccess);
-        Assert.True((await product.Settle("order-1", 2, Settlement.Release)).IsSuccess);
+        Assert.True((await product.Settle("order-1", 2, Settlement.Release, number)).IsSuccess);
+        Assert.True((await product.Settle("order-1", 2, Settlement.Release, number)).IsSuccess);
 
         Assert.Equal((5, 0, 5), Stock((await product.Get()).Value!));
+    }
+
+    [Theory]
+    [InlineData(Settlement.Commit)]
+    [InlineData(Settlement.Release)]
+    public async Task A_settlement_repeated_after_its_acknowledgement_is_refused_and_counts_once(Settlement settlement)
+    {
+        var product = NewProduct();
+        await product.Create(Widget(stock: 10));
+        var first = await Reserved(product, "order-1", 2);
+        var second = await Reserved(product, "order-2", 2);
+        await Acknowledged(product, "order-1", ReservationStage.Reserved);
+        await Acknowledged(product, "order-2", ReservationStage.Reserved);
+        await product.Settle("order-1", 2, settlement, first);
+        await Acknowledged(product, "order-1", settlement == Settlement.Commit ? ReservationStage.Committed : ReservationStage.Released);
+        var settled = Stock((await product.Get()).Value!);
+
+        // Another copy of order-1 (its silo cut off, then back) repeats the call with the number it loaded.
+        var repeated = await product.Settle("order-1", 2, settlement, first);
+
+        Assert.Equal(ErrorKind.Conflict, repeated.Error?.Kind);
+        Assert.Equal(settled, Stock((await product.Get()).Value!));
+        Assert.True((await product.Settle("order-2", 2, Settlement.Commit, second)).IsSuccess);
+    }
+
+    [Fact]
+    public async Task A_second_reservation_an_outdated_copy_of_the_order_took_goes_when_the_order_settles_its_own()
+    {
+        var product = NewProduct();
+        await product.Create(Widget(stock: 10));
+        var number = await Reserved(product, "order-1", 2);
+        await Acknowledged(product, "order-1", ReservationStage.Reserved);
+        var again = await Reserved(product, "order-1", 2);
+
+        Assert.True((await product.Settle("order-1", 2, Settlement.Commit, number)).IsSuccess);
+
+        Assert.NotEqual(number, again);
+        Assert.Equal((8, 0, 8), Stock((await product.Get()).Value!));
     }
 
     [Fact]
@@ -281,8 +319,8 @@ public sealed class ProductGrainTests(StandardCluster fixture)
     {
         var product = NewProduct();
         await product.Create(Widget(stock: 5));
-        await product.Reserve("order-1", 2);
-        await product.Settle("order-1", 2, Settlement.Commit);
+        var number = await Reserved(product, "order-1", 2);
+        await product.Settle("order-1", 2, Settlement.Commit, number);
 
         await product.ReturnStock("order-1", 2);
         await product.ReturnStock("order-1", 2);
@@ -295,11 +333,11 @@ public sealed class ProductGrainTests(StandardCluster fixture)
     {
         var product = NewProduct();
         await product.Create(Widget(stock: 5));
-        await product.Reserve("order-1", 2);
+        var number = await Reserved(product, "order-1", 2);
 
         await product.Deactivate();
         var refused = await product.Reserve("order-2", 1);
-        await product.Settle("order-1", 2, Settlement.Commit);
+        await product.Settle("order-1", 2, Settlement.Commit, number);
 
         Assert.Equal(0, refused.Error!.Shortages.Single().Available);
         var view = (await product.Get()).Value!;
@@ -320,6 +358,10 @@ public sealed class ProductGrainTests(StandardCluster fixture)
     }
 
     private static (int OnHand, int Reserved, int Available) Stock(ProductView view) => (view.OnHand, view.Reserved, view.Available);
+
+    /// <summary>Reserves, and returns the number the product gave the reservation.</summary>
+    private static async Task<long> Reserved(IProductGrain product, string reservationId, int quantity) =>
+        (await product.Reserve(reservationId, quantity)).Value!.Number;
 
     /// <summary>Acknowledges (one-way) and waits until the product has stored that it forgot the record.</summary>
     private async Task Acknowledged(IProductGrain product, string reservationId, ReservationStage stage)

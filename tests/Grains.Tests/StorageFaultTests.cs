@@ -1,5 +1,6 @@
 using OrderActors.Grains.Abstractions;
 using OrderActors.Grains.Orders;
+using OrderActors.Grains.Products;
 using Orleans.Core.Internal;
 using Orleans.TestingHost;
 
@@ -141,7 +142,8 @@ public sealed class StorageFaultTests(StandardCluster fixture)
         var (sku, order) = await PlacedOrder(quantity: 2, price: 3m);
         var orderId = order.GetPrimaryKeyString();
         // What a second activation of the product (seen while a silo shuts down) answers: its record says otherwise.
-        Assert.True((await Product(sku).Settle(orderId, 2, Settlement.Release)).IsSuccess);
+        var number = (await Stored.Read<ProductState>(fixture.Cluster, "product", Product(sku)))!.LastReservationNumber;
+        Assert.True((await Product(sku).Settle(orderId, 2, Settlement.Release, number)).IsSuccess);
 
         await Assert.ThrowsAsync<DependencyUnavailableException>(() => order.Pay(new Payment(6m, "pay-1")));
 

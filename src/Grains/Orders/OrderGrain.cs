@@ -226,11 +226,17 @@ public sealed class OrderGrain(
         return View();
     }
 
-    public async Task<ReservationFate> GetReservationFate(ReservationStage stage)
+    public async Task<ReservationFate> GetReservationFate(string sku, ReservationStage stage, long number)
     {
         if (working)
         {
             return ReservationFate.Keep;
+        }
+
+        if (stage == ReservationStage.Reserved && number != 0 && Order.Lines.Find(l => l.Sku == sku) is { ReservationNumber: not 0 } line && line.ReservationNumber != number)
+        {
+            // Taken by an outdated copy of this order (a silo cut off, then healed) after this one's reservation.
+            return ReservationFate.Release;
         }
 
         switch (Order.Status)
@@ -339,6 +345,7 @@ public sealed class OrderGrain(
             line.Name = taken.Name;
             line.UnitPrice = taken.UnitPrice;
             line.RequiresShipping = taken.RequiresShipping;
+            line.ReservationNumber = taken.Number;
         }
 
         Order.Currency = reserved[0].Value!.Currency;
@@ -458,7 +465,7 @@ public sealed class OrderGrain(
         var settlement = action == StockAction.Commit ? Settlement.Commit : Settlement.Release;
         var results = await Task.WhenAll(Order.Lines.Select(line => action == StockAction.Return
             ? ReturnLine(line)
-            : Product(line.Sku).Settle(OrderId, line.Quantity, settlement)));
+            : Product(line.Sku).Settle(OrderId, line.Quantity, settlement, line.ReservationNumber)));
         return results.FirstOrDefault(r => !r.IsSuccess)?.Error;
     }
 

@@ -94,6 +94,9 @@ public sealed class OrderLineState
 
     /// <summary>Whether the product needed shipping at checkout.</summary>
     [Id(4)] public bool RequiresShipping { get; set; }
+
+    /// <summary>The number the product gave the reservation, handed back when it is settled; 0 before numbers.</summary>
+    [Id(5)] public long ReservationNumber { get; set; }
 }
 
 /// <summary>A refund the order asked for (see <see cref="OrderState.Refunds"/>).</summary>

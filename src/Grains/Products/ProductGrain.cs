@@ -184,8 +184,8 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
             }
 
             // A new record for the repeat: an audit already asking about the old one leaves it alone (its order is placing again).
-            Product.Reservations[reservationId] = new ReservationState { Quantity = quantity, ReservedAt = DateTimeOffset.UtcNow, Stage = held.Stage };
-            return await AfterDurable<ReservedLine>(Line(quantity));
+            Product.Reservations[reservationId] = new ReservationState { Quantity = quantity, ReservedAt = DateTimeOffset.UtcNow, Stage = held.Stage, Number = held.Number };
+            return await AfterDurable<ReservedLine>(Line(quantity, held.Number));
         }
 
         var available = Product.Exists && Product.Active ? Product.Available() : 0;
@@ -195,8 +195,10 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
         }
 
         Product.Reserved += quantity;
-        var line = Line(quantity);
-        await Record(reservationId, ReservationStage.Reserved, quantity);
+        var number = ++Product.LastReservationNumber;
+        Product.Open.Open(number);
+        var line = Line(quantity, number);
+        await Record(reservationId, ReservationStage.Reserved, quantity, number);
         return line;
     }
 
@@ -214,16 +216,24 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
         return Done.Instance;
     }
 
-    public async Task<Result<Done>> Settle(string reservationId, int quantity, Settlement settlement)
+    public async Task<Result<Done>> Settle(string reservationId, int quantity, Settlement settlement, long number)
     {
         var stage = settlement == Settlement.Commit ? ReservationStage.Committed : ReservationStage.Released;
         var held = Product.Reservations.GetValueOrDefault(reservationId);
+        if (held is { Stage: ReservationStage.Reserved, Number: not 0 } && number != 0 && held.Number != number && Product.Open.IsOpen(number))
+        {
+            // The record is a second reservation an outdated copy of the order took after the order's own was
+            // acknowledged: it goes, and the order's own reservation is settled as an acknowledged one.
+            Undo(reservationId, held);
+            held = null;
+        }
+
         if (held is { Stage: ReservationStage.Committed } && stage == ReservationStage.Released && held.Quantity == quantity)
         {
             // A sale whose order never stored its payment (it sells before it stores), now expired or cancelled: undone.
             Product.OnHand += quantity;
             Product.Sold -= quantity;
-            await Record(reservationId, stage, quantity);
+            await Record(reservationId, stage, quantity, held.Number);
             return Done.Instance;
         }
 
@@ -232,21 +242,21 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
             return await AfterDurable<Done>(held.Stage == stage && held.Quantity == quantity ? Done.Instance : Contradicts(reservationId, held));
         }
 
-        // Without a record the reservation was acknowledged, so its units are still counted in Reserved.
-        if ((held is not null && held.Quantity != quantity) || quantity < 1 || quantity > Product.Reserved)
+        if (SettlementRefusal(held, quantity, number) is { } refusal)
         {
-            return await AfterDurable<Done>(Error.Conflict(
-                $"Cannot settle {quantity} units of '{Sku}' for '{reservationId}': {Product.Reserved} reserved, {held?.Quantity ?? 0} recorded for it."));
+            return await AfterDurable<Done>(Error.Conflict($"Cannot settle {quantity} units of '{Sku}' for '{reservationId}': {refusal}."));
         }
 
+        number = held?.Number ?? number;
         Product.Reserved -= quantity;
+        Product.Open.Close(number);
         if (settlement == Settlement.Commit)
         {
             Product.OnHand -= quantity;
             Product.Sold += quantity;
         }
 
-        await Record(reservationId, stage, quantity);
+        await Record(reservationId, stage, quantity, number);
         return Done.Instance;
     }
 
@@ -299,7 +309,7 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
 
         var cutoff = DateTimeOffset.UtcNow - options.Value.RecoveryDelay;
         var old = Product.Reservations.Where(r => r.Value.ReservedAt <= cutoff).ToList();
-        var fates = await Task.WhenAll(old.Select(r => GrainFactory.GetGrain<IOrderGrain>(r.Key).GetReservationFate(r.Value.Stage)));
+        var fates = await Task.WhenAll(old.Select(r => GrainFactory.GetGrain<IOrderGrain>(r.Key).GetReservationFate(Sku, r.Value.Stage, r.Value.Number)));
         var changed = false;
         foreach (var ((id, asked), fate) in old.Zip(fates))
         {
@@ -328,9 +338,9 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
     }
 
     /// <summary>Records a stock call until its order acknowledges it, persists it, and makes sure the audit will look at it.</summary>
-    private async Task Record(string reservationId, ReservationStage stage, int quantity)
+    private async Task Record(string reservationId, ReservationStage stage, int quantity, long number)
     {
-        Product.Reservations[reservationId] = new ReservationState { Quantity = quantity, ReservedAt = DateTimeOffset.UtcNow, Stage = stage };
+        Product.Reservations[reservationId] = new ReservationState { Quantity = quantity, ReservedAt = DateTimeOffset.UtcNow, Stage = stage, Number = number };
         var persisted = Persist();
         await audit.Ensure(this, options.Value.RecoveryDelay, options.Value.ReminderPeriod);
         await persisted;
@@ -341,6 +351,25 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
     {
         Product.Reservations.Remove(reservationId);
         Product.Reserved -= held.Quantity;
+        Product.Open.Close(held.Number);
+    }
+
+    /// <summary>Why a reservation, recorded (<paramref name="held"/>) or acknowledged, cannot be settled as asked; null when it can.</summary>
+    private string? SettlementRefusal(ReservationState? held, int quantity, long number)
+    {
+        if (held is null && number != 0 && !Product.Open.IsOpen(number))
+        {
+            // An acknowledged reservation keeps its units in Reserved and its number open. A closed one means this repeats
+            // a settlement whose record was acknowledged, from an outdated copy of the order: never counted twice.
+            return $"reservation {number} holds no units any more (it was settled)";
+        }
+
+        if (held is not null && (held.Quantity != quantity || (number != 0 && held.Number != 0 && held.Number != number)))
+        {
+            return $"{held.Quantity} units of reservation {held.Number} recorded for it";
+        }
+
+        return quantity < 1 || quantity > Product.Reserved ? $"{Product.Reserved} reserved" : null;
     }
 
     private Error Contradicts(string reservationId, ReservationState held) =>
@@ -411,7 +440,7 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
         return result;
     }
 
-    private ReservedLine Line(int quantity) => new(Sku, Product.Name, Product.Price, Product.Currency, quantity, Product.RequiresShipping);
+    private ReservedLine Line(int quantity, long number) => new(Sku, Product.Name, Product.Price, Product.Currency, quantity, Product.RequiresShipping, number);
 
     private Error Missing() => Error.NotFound($"Product '{Sku}' does not exist.");
 

@@ -72,6 +72,16 @@ public sealed class ProductState
     /// <summary>Whether an order holding it can only ship to an address (a download or a service needs none).</summary>
     [Id(18)] public bool RequiresShipping { get; set; }
 
+    /// <summary>The number given to the last reservation; numbers start at 1 (0 marks a reservation made before numbers).</summary>
+    [Id(19)] public long LastReservationNumber { get; set; }
+
+    /// <summary>
+    /// The numbers of the reservations still holding units, acknowledged or not: how a settlement repeated by an outdated
+    /// copy of an order (a silo cut off and healed) is told apart from the first, after the record that made a repetition
+    /// harmless is gone.
+    /// </summary>
+    [Id(20)] public OpenReservations Open { get; set; } = new();
+
     /// <summary>Units that can still be reserved (a method, so the storage serializer never stores it).</summary>
     public int Available() => OnHand - Reserved;
 
@@ -91,4 +101,7 @@ public sealed class ReservationState
 
     /// <summary>Where the reservation is; records stored before steps existed are <see cref="ReservationStage.Reserved"/>.</summary>
     [Id(2)] public ReservationStage Stage { get; set; }
+
+    /// <summary>The reservation's number (see <see cref="ProductState.Open"/>); 0 for one made before numbers.</summary>
+    [Id(3)] public long Number { get; set; }
 }
