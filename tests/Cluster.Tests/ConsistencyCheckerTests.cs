@@ -26,8 +26,9 @@ public sealed class ConsistencyCheckerTests
     {
         // order-1's reservation is not acknowledged yet (the product keeps its record), order-4's is (counted, no
         // record); order-5 bought one unit; order-9 was sold one unit but has not stored its payment (a record of the
-        // sale: counted as sold, not reserved).
+        // sale: counted as sold, not reserved). order-4 holds reservation 4, still open; order-9's sale closed 9.
         var product = Product("sku-1", onHand: 10, ("order-1", 2));
+        product.Open.Open(4);
         product.Reserved += 3;
         (product.Sold, product.OnHand) = (2, 8);
         product.InitialStock = 10;
@@ -36,8 +37,9 @@ public sealed class ConsistencyCheckerTests
         selling.CheckoutKey = "key-9";
         var paid = Order("order-5", OrderStatus.Paid, ("sku-1", 1));
         (paid.PaymentKey, paid.CheckoutKey) = ("pay-5", "key-5");
+        selling.Lines[0].ReservationNumber = 9;
         var acknowledged = Order("order-4", OrderStatus.PendingPayment, ("sku-1", 3));
-        acknowledged.CheckoutKey = "key-4";
+        (acknowledged.CheckoutKey, acknowledged.Lines[0].ReservationNumber) = ("key-4", 4);
         await Store("product", "sku-1", product);
         await Store("order", "order-1", Order("order-1", OrderStatus.PendingPayment, ("sku-1", 2)));
         await Store("order", "order-4", acknowledged);
@@ -59,7 +61,9 @@ public sealed class ConsistencyCheckerTests
         broken.Reserved = 9;
         await Store("product", "sku-2", broken);
         await Store("order", "order-2", Order("order-2", OrderStatus.PendingPayment, ("sku-2", 2)));
-        await Store("order", "order-3", Order("order-3", OrderStatus.PendingPayment, ("sku-2", 1)));
+        var unheld = Order("order-3", OrderStatus.PendingPayment, ("sku-2", 1));
+        unheld.Lines[0].ReservationNumber = 7;
+        await Store("order", "order-3", unheld);
         var paid = Order("order-6", OrderStatus.Paid, ("sku-2", 2));
         paid.PaymentKey = "pay-6";
         await Store("order", "order-6", paid);
@@ -75,6 +79,7 @@ public sealed class ConsistencyCheckerTests
         Assert.Contains(violations, v => v.Contains("produced 3 orders"));
         Assert.Contains(violations, v => v.Contains("no audit reminder"));
         Assert.Contains(violations, v => v.Contains("order order-3: PendingPayment tracked by no deadline shard"));
+        Assert.Contains(violations, v => v.Contains("order order-3: awaits payment under reservation 7 of sku-2, which that product no longer holds"));
         // order-2's reservation is still recorded unacknowledged: the product's audit brings its deadline back.
         Assert.DoesNotContain(violations, v => v.Contains("order order-2:"));
         Assert.Contains(violations, v => v.Contains("deadline shard orders-1: tracks 1 orders but has no reminder"));

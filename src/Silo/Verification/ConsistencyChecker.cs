@@ -76,9 +76,11 @@ public static class ConsistencyChecker
         var tracked = stored.Deadlines.SelectMany(d => d.Due.Keys)
             .Concat(products.SelectMany(p => p.Reservations.Where(r => r.Value.Stage == ReservationStage.Reserved).Select(r => r.Key)))
             .ToHashSet();
+        var productsBySku = products.ToDictionary(p => p.Sku);
         foreach (var order in orders)
         {
             violations.AddRange(CheckOrder(order));
+            violations.AddRange(CheckReservationNumbers(order, productsBySku));
             var unfinished = order.Status is OrderStatus.Placing or OrderStatus.PendingPayment || order.PendingStock != StockAction.None;
             if (unfinished && !tracked.Contains(order.OrderId) && !reminders.Contains(($"order/{order.OrderId}", OrderGrain.ReminderName)))
             {
@@ -207,6 +209,27 @@ public static class ConsistencyChecker
     /// <summary>Units per SKU over the lines of <paramref name="orders"/>.</summary>
     private static Dictionary<string, long> UnitsBySku(IEnumerable<OrderState> orders) =>
         orders.SelectMany(o => o.Lines).GroupBy(l => l.Sku).ToDictionary(g => g.Key, g => g.Sum(l => (long)l.Quantity));
+
+    /// <summary>
+    /// An order awaiting payment holds each line's reservation under the number its product gave it: that number is
+    /// still open there, unless the product records the line's sale whose payment is not stored yet.
+    /// </summary>
+    private static IEnumerable<string> CheckReservationNumbers(OrderState order, Dictionary<string, ProductState> productsBySku)
+    {
+        if (order.Status != OrderStatus.PendingPayment)
+        {
+            yield break;
+        }
+
+        foreach (var line in order.Lines.Where(l => l.ReservationNumber != 0))
+        {
+            if (productsBySku.GetValueOrDefault(line.Sku) is { } product && !product.Open.IsOpen(line.ReservationNumber)
+                && product.Reservations.GetValueOrDefault(order.OrderId)?.Stage != ReservationStage.Committed)
+            {
+                yield return $"order {order.OrderId}: awaits payment under reservation {line.ReservationNumber} of {line.Sku}, which that product no longer holds";
+            }
+        }
+    }
 
     private static IEnumerable<string> CheckOrder(OrderState order)
     {
