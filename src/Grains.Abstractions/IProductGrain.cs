@@ -52,9 +52,9 @@ public interface IProductGrain : IGrainWithStringKey
     /// before numbers) of <paramref name="quantity"/> units, acknowledged or not: <see cref="Settlement.Commit"/> sells
     /// them (on-hand and reserved both drop), <see cref="Settlement.Release"/> gives them back. Repeating it before the
     /// order acknowledges it changes nothing. Releasing a sale not acknowledged yet undoes it (an order sells before it
-    /// stores its payment; one that expires instead releases). Refuses (Conflict) a record that says otherwise, a number
-    /// that no longer holds units (a repetition after the acknowledgement, from an outdated copy of the order), or more
-    /// units than are reserved.
+    /// stores its payment; one that expires instead releases). Releasing a number that no longer holds units changes
+    /// nothing. Refuses (Conflict) a record that says otherwise, a sale of a number that no longer holds units (a
+    /// repetition after the acknowledgement, from an outdated copy of the order), or more units than are reserved.
     /// </summary>
     [SafeToRetry]
     [Alias("settle-numbered")]

@@ -242,6 +242,12 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
             return await AfterDurable<Done>(held.Stage == stage && held.Quantity == quantity ? Done.Instance : Contradicts(reservationId, held));
         }
 
+        if (held is null && number != 0 && settlement == Settlement.Release && !Product.Open.IsOpen(number))
+        {
+            // The reservation holds no units any more (sold, or released already): there is nothing to give back.
+            return await AfterDurable<Done>(Done.Instance);
+        }
+
         if (SettlementRefusal(held, quantity, number) is { } refusal)
         {
             return await AfterDurable<Done>(Error.Conflict($"Cannot settle {quantity} units of '{Sku}' for '{reservationId}': {refusal}."));
@@ -360,7 +366,7 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
         if (held is null && number != 0 && !Product.Open.IsOpen(number))
         {
             // An acknowledged reservation keeps its units in Reserved and its number open. A closed one means this repeats
-            // a settlement whose record was acknowledged, from an outdated copy of the order: never counted twice.
+            // a settlement whose record was acknowledged, from an outdated copy of the order: never sold twice.
             return $"reservation {number} holds no units any more (it was settled)";
         }
 
