@@ -220,11 +220,12 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
     {
         var stage = settlement == Settlement.Commit ? ReservationStage.Committed : ReservationStage.Released;
         var held = Product.Reservations.GetValueOrDefault(reservationId);
-        if (held is { Stage: ReservationStage.Reserved, Number: not 0 } && number != 0 && held.Number != number && Product.Open.IsOpen(number))
+        // A record under another number than the order's open one is a second reservation an outdated copy of the order
+        // took after the order's own was acknowledged: the order's own is settled as an acknowledged one, and the
+        // stray record goes with it.
+        var stray = held is { Stage: ReservationStage.Reserved, Number: not 0 } && number != 0 && held.Number != number && Product.Open.IsOpen(number) ? held : null;
+        if (stray is not null)
         {
-            // The record is a second reservation an outdated copy of the order took after the order's own was
-            // acknowledged: it goes, and the order's own reservation is settled as an acknowledged one.
-            Undo(reservationId, held);
             held = null;
         }
 
@@ -251,6 +252,11 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
         if (SettlementRefusal(held, quantity, number) is { } refusal)
         {
             return await AfterDurable<Done>(Error.Conflict($"Cannot settle {quantity} units of '{Sku}' for '{reservationId}': {refusal}."));
+        }
+
+        if (stray is not null)
+        {
+            Undo(reservationId, stray);
         }
 
         number = held?.Number ?? number;
