@@ -11,8 +11,8 @@ public sealed class OrleansSettingsTests
     [InlineData(nameof(OrleansSettings.GrainDirectory), "Default", false)]
     [InlineData(nameof(OrleansSettings.GrainDirectory), "StronglyConsistent", true)]
     [InlineData(nameof(OrleansSettings.GrainDirectory), "stronglyconsistent", true)]
-    [InlineData(nameof(OrleansSettings.Placement), "ResourceOptimized", false)]
-    [InlineData(nameof(OrleansSettings.Placement), "random", true)]
+    [InlineData(nameof(OrleansSettings.Placement), "resourceoptimized", true)]
+    [InlineData(nameof(OrleansSettings.Placement), "Random", false)]
     public void A_cluster_choice_is_read_whatever_its_case(string setting, string value, bool chosen) =>
         Assert.Equal(chosen, Chosen(setting, value));
 
@@ -27,8 +27,8 @@ public sealed class OrleansSettingsTests
     }
 
     [Theory]
-    [InlineData(null, typeof(ResourceOptimizedPlacement))]
-    [InlineData("Random", typeof(RandomPlacement))]
+    [InlineData(null, typeof(RandomPlacement))]
+    [InlineData("ResourceOptimized", typeof(ResourceOptimizedPlacement))]
     public async Task A_silo_places_new_activations_as_its_setting_says(string? placement, Type expected)
     {
         var settings = GatewayFixture.NewClusterSettings();
@@ -41,7 +41,7 @@ public sealed class OrleansSettingsTests
     private static bool Chosen(string setting, string value) => setting switch
     {
         nameof(OrleansSettings.GrainDirectory) => new OrleansSettings { GrainDirectory = value }.UsesStronglyConsistentDirectory,
-        nameof(OrleansSettings.Placement) => new OrleansSettings { Placement = value }.PlacesRandomly,
+        nameof(OrleansSettings.Placement) => new OrleansSettings { Placement = value }.PlacesByLoad,
         _ => throw new ArgumentOutOfRangeException(nameof(setting), setting, "not a choice of OrleansSettings"),
     };
 }

@@ -25,12 +25,12 @@ public sealed class OrleansSettings
     public bool UsesStronglyConsistentDirectory => IsChosen(GrainDirectory, nameof(GrainDirectory), chosen: "StronglyConsistent", accepted: ["StronglyConsistent", "Default"]);
 
     /// <summary>
-    /// Where new activations go unless a grain says otherwise: <c>ResourceOptimized</c> (Orleans' default: the least
-    /// loaded silo, the local one when close) or <c>Random</c> (any compatible silo, evenly).
+    /// Where new activations go unless a grain says otherwise: <c>Random</c> (ours: any compatible silo, evenly) or
+    /// <c>ResourceOptimized</c> (Orleans' default: the least loaded silo, the local one when close).
     /// </summary>
-    public string? Placement { get; set; } = "ResourceOptimized";
+    public string? Placement { get; set; } = "Random";
 
-    public bool PlacesRandomly => IsChosen(Placement, nameof(Placement), chosen: "Random", accepted: ["ResourceOptimized", "Random"]);
+    public bool PlacesByLoad => IsChosen(Placement, nameof(Placement), chosen: "ResourceOptimized", accepted: ["ResourceOptimized", "Random"]);
 
     public IPAddress ResolveAdvertisedAddress()
     {

@@ -87,10 +87,11 @@ public static class SiloHostingExtensions
             {
                 silo.UseTls(tls.LoadCertificate(), tls.Configure);
             }
-            if (settings.PlacesRandomly)
+            if (!settings.PlacesByLoad)
             {
                 // Orleans' default weighs each silo's load and puts nearly every new activation on a silo that just
-                // joined (fewest activations), a cold process; random placement splits them evenly from the start.
+                // joined (fewest activations), while the gateways keep sending their calls through the silos they
+                // already knew: every call to a new cart or order is forwarded. Random placement splits them evenly.
                 silo.Services.AddSingleton<PlacementStrategy, RandomPlacement>();
             }
             if (settings.UsesStronglyConsistentDirectory)
