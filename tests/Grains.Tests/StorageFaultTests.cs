@@ -142,7 +142,7 @@ public sealed class StorageFaultTests(StandardCluster fixture)
         var (sku, order) = await PlacedOrder(quantity: 2, price: 3m);
         var orderId = order.GetPrimaryKeyString();
         // What a second activation of the product (seen while a silo shuts down) answers: its record says otherwise.
-        var number = (await Stored.Read<ProductState>(fixture.Cluster, "product", Product(sku)))!.LastReservationNumber;
+        var number = (await StoredProduct(Product(sku))).LastReservationNumber;
         Assert.True((await Product(sku).Settle(orderId, 2, Settlement.Release, number)).IsSuccess);
 
         await Assert.ThrowsAsync<DependencyUnavailableException>(() => order.Pay(new Payment(6m, "pay-1")));
@@ -230,6 +230,25 @@ public sealed class StorageFaultTests(StandardCluster fixture)
     }
 
     [Fact]
+    public async Task A_settlement_whose_write_failed_leaves_its_reservation_number_open_and_its_retry_settles_it_once()
+    {
+        var sku = await fixture.Grains.NewProduct(stock: 5);
+        var product = Product(sku);
+        var number = (await product.Reserve("order-s", 2)).Value!.Number;
+        await product.Acknowledge("order-s", ReservationStage.Reserved);
+        await Poll.For(async () => (await StoredProduct(product)).Reservations.Count == 0, "acknowledged");
+
+        await WriteFails("product", product, () => product.Settle("order-s", 2, Settlement.Commit, number));
+
+        Assert.True((await StoredProduct(product)).Open.IsOpen(number));
+        Assert.Equal((5, 2, 3), Stock((await Reloaded(product, product.Get)).Value!));
+        Assert.True((await product.Settle("order-s", 2, Settlement.Commit, number)).IsSuccess);
+        Assert.True((await product.Settle("order-s", 2, Settlement.Commit, number)).IsSuccess);
+        Assert.Equal((3, 0, 3), Stock((await product.Get()).Value!));
+        Assert.False((await StoredProduct(product)).Open.IsOpen(number));
+    }
+
+    [Fact]
     public async Task A_product_whose_first_write_failed_does_not_exist_and_can_be_created_again()
     {
         var sku = Unique.Key("sku");
@@ -239,6 +258,9 @@ public sealed class StorageFaultTests(StandardCluster fixture)
         Assert.Equal(ErrorKind.NotFound, (await Product(sku).Get()).Error!.Kind);
         Assert.True((await Product(sku).Create(new CreateProduct("Thing", "", 2m, "USD", 5))).IsSuccess);
     }
+
+    private async Task<ProductState> StoredProduct(IProductGrain product) =>
+        (await Stored.Read<ProductState>(fixture.Cluster, "product", product))!;
 
     /// <summary>Makes the next write of <paramref name="grain"/>'s state (named <paramref name="state"/>) fail and expects the call to fail.</summary>
     /// <remarks>An outage (the default fault) reaches the caller as <see cref="DependencyUnavailableException"/>; any other failure as itself.</remarks>
