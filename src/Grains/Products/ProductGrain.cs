@@ -219,15 +219,12 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
     public async Task<Result<Done>> Settle(string reservationId, int quantity, Settlement settlement, long number)
     {
         var stage = settlement == Settlement.Commit ? ReservationStage.Committed : ReservationStage.Released;
-        var held = Product.Reservations.GetValueOrDefault(reservationId);
+        var recorded = Product.Reservations.GetValueOrDefault(reservationId);
         // A record under another number than the order's open one is a second reservation an outdated copy of the order
         // took after the order's own was acknowledged: the order's own is settled as an acknowledged one, and the
         // stray record goes with it.
-        var stray = held is { Stage: ReservationStage.Reserved, Number: not 0 } && number != 0 && held.Number != number && Product.Open.IsOpen(number) ? held : null;
-        if (stray is not null)
-        {
-            held = null;
-        }
+        var stray = recorded is { Stage: ReservationStage.Reserved, Number: not 0 } && number != 0 && recorded.Number != number && Product.Open.IsOpen(number) ? recorded : null;
+        var held = stray is null ? recorded : null;
 
         if (held is { Stage: ReservationStage.Committed } && stage == ReservationStage.Released && held.Quantity == quantity)
         {
@@ -243,10 +240,13 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
             return await AfterDurable<Done>(held.Stage == stage && held.Quantity == quantity ? Done.Instance : Contradicts(reservationId, held));
         }
 
-        if (held is null && number != 0 && settlement == Settlement.Release && !Product.Open.IsOpen(number))
+        if (held is null && number != 0 && !Product.Open.IsOpen(number))
         {
-            // The reservation holds no units any more (sold, or released already): there is nothing to give back.
-            return await AfterDurable<Done>(Done.Instance);
+            // An acknowledged reservation keeps its units in Reserved and its number open. A closed number was settled
+            // before and this repeats it, from an outdated copy of the order: a release finds nothing to give back, a
+            // sale nothing to sell.
+            return await AfterDurable<Done>(settlement == Settlement.Release ? Done.Instance : Error.Conflict(
+                $"Cannot settle {quantity} units of '{Sku}' for '{reservationId}': reservation {number} holds no units any more (it was settled)."));
         }
 
         if (SettlementRefusal(held, quantity, number) is { } refusal)
@@ -366,16 +366,9 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
         Product.Open.Close(held.Number);
     }
 
-    /// <summary>Why a reservation, recorded (<paramref name="held"/>) or acknowledged, cannot be settled as asked; null when it can.</summary>
+    /// <summary>Why a reservation, recorded (<paramref name="held"/>) or acknowledged and open, cannot be settled as asked; null when it can.</summary>
     private string? SettlementRefusal(ReservationState? held, int quantity, long number)
     {
-        if (held is null && number != 0 && !Product.Open.IsOpen(number))
-        {
-            // An acknowledged reservation keeps its units in Reserved and its number open. A closed one means this repeats
-            // a settlement whose record was acknowledged, from an outdated copy of the order: never sold twice.
-            return $"reservation {number} holds no units any more (it was settled)";
-        }
-
         if (held is not null && (held.Quantity != quantity || (number != 0 && held.Number != 0 && held.Number != number)))
         {
             return $"{held.Quantity} units of reservation {held.Number} recorded for it";
