@@ -1,6 +1,10 @@
 extern alias silo;
 
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using OrderActors.Grains.Carts;
+using OrderActors.Grains.Orders;
+using Orleans.Configuration;
 using silo::OrderActors.Silo.Hosting;
 
 namespace OrderActors.Gateway.Tests;
@@ -36,6 +40,28 @@ public sealed class OrleansSettingsTests
         await using var silo = GatewayFixture.BuildSilo(settings);
 
         Assert.IsType(expected, silo.Services.GetRequiredService<PlacementStrategy>());
+    }
+
+    [Theory]
+    [InlineData(null, null, 2, 5)]
+    [InlineData("00:10:00", "00:30:00", 10, 30)]
+    public async Task A_silo_keeps_idle_orders_and_carts_in_memory_as_long_as_its_settings_say(
+        string? orderAge, string? cartAge, int orderMinutes, int cartMinutes)
+    {
+        var settings = GatewayFixture.NewClusterSettings();
+        if (orderAge is not null)
+        {
+            settings["Orleans:OrderIdleAge"] = orderAge;
+            settings["Orleans:CartIdleAge"] = cartAge;
+        }
+
+        await using var silo = GatewayFixture.BuildSilo(settings);
+
+        var collection = silo.Services.GetRequiredService<IOptions<GrainCollectionOptions>>().Value;
+
+        Assert.Equal(TimeSpan.FromMinutes(orderMinutes), collection.ClassSpecificCollectionAge[typeof(OrderGrain).FullName!]);
+        Assert.Equal(TimeSpan.FromMinutes(cartMinutes), collection.ClassSpecificCollectionAge[typeof(CartGrain).FullName!]);
+        Assert.Equal(TimeSpan.FromMinutes(15), collection.CollectionAge); // every other grain: Orleans' default
     }
 
     private static bool Chosen(string setting, string value) => setting switch

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Microsoft.Extensions.Options;
 using OrderActors.Gateway.Hosting;
 using OrderActors.Grains;
+using OrderActors.Grains.Carts;
 using OrderActors.Grains.Events;
 using OrderActors.Grains.Orders;
 using OrderActors.Grains.ReadModel;
@@ -62,6 +63,11 @@ public static class SiloHostingExtensions
             silo.Configure<ClusterOptions>(configuration.GetSection("Orleans"));
             silo.Configure<ReminderOptions>(configuration.GetSection("Reminders"));
             silo.Configure<ClusterMembershipOptions>(configuration.GetSection("Membership"));
+            silo.Configure<GrainCollectionOptions>(options =>
+            {
+                options.ClassSpecificCollectionAge[typeof(OrderGrain).FullName!] = settings.OrderIdleAge;
+                options.ClassSpecificCollectionAge[typeof(CartGrain).FullName!] = settings.CartIdleAge;
+            });
             silo.UseRedisClustering(options => options.ConfigurationOptions = ConfigurationOptions.Parse(redis));
             silo.ConfigureEndpoints(settings.ResolveAdvertisedAddress(), settings.SiloPort, settings.GatewayPort, settings.ListenOnAnyAddress);
             foreach (var (name, deleteOnClear) in new[] { (StorageNames.Orders, false), (StorageNames.Carts, true) })
