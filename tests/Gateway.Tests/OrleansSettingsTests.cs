@@ -3,7 +3,9 @@ extern alias silo;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using OrderActors.Grains.Carts;
+using OrderActors.Grains.Abstractions;
 using OrderActors.Grains.Orders;
+using OrderActors.Grains.Products;
 using Orleans.Configuration;
 using silo::OrderActors.Silo.Hosting;
 
@@ -52,6 +54,10 @@ public sealed class OrleansSettingsTests
         if (orderAge is not null)
         {
             settings["Orleans:OrderIdleAge"] = orderAge;
+        }
+
+        if (cartAge is not null)
+        {
             settings["Orleans:CartIdleAge"] = cartAge;
         }
 
@@ -63,6 +69,44 @@ public sealed class OrleansSettingsTests
         Assert.Equal(TimeSpan.FromMinutes(cartMinutes), collection.ClassSpecificCollectionAge[typeof(CartGrain).FullName!]);
         Assert.Equal(TimeSpan.FromMinutes(15), collection.CollectionAge); // every other grain: Orleans' default
     }
+
+    [Fact]
+    public async Task An_idle_order_and_cart_leave_the_silo_after_their_age_while_a_product_stays()
+    {
+        var settings = GatewayFixture.NewClusterSettings();
+        settings["Orleans:OrderIdleAge"] = "00:00:02";
+        settings["Orleans:CartIdleAge"] = "00:00:03";
+        // Orleans looks for idle activations once a quantum: a minute in production, a fifth of a second here.
+        await using var silo = GatewayFixture.BuildSilo(settings, services =>
+            services.Configure<GrainCollectionOptions>(options => options.CollectionQuantum = TimeSpan.FromMilliseconds(200)));
+        await silo.StartAsync();
+        var grains = silo.Services.GetRequiredService<IGrainFactory>();
+        var active = Activations(grains);
+        await grains.GetGrain<IOrderGrain>("idle-order").Get();
+        await grains.GetGrain<ICartGrain>("idle-customer").Get();
+        await grains.GetGrain<IProductGrain>("idle-product").Get();
+
+        var now = await active();
+        Assert.Equal((1, 1, 1), (now[typeof(OrderGrain)], now[typeof(CartGrain)], now[typeof(ProductGrain)]));
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((now[typeof(OrderGrain)], now[typeof(CartGrain)]) != (0, 0) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250);
+            now = await active();
+        }
+
+        Assert.Equal((0, 0, 1), (now[typeof(OrderGrain)], now[typeof(CartGrain)], now[typeof(ProductGrain)]));
+    }
+
+    /// <summary>Reads this silo's activations of the order, cart and product grain classes (named "class, assembly").</summary>
+    private static Func<Task<Dictionary<Type, int>>> Activations(IGrainFactory grains) => async () =>
+    {
+        var statistics = await grains.GetGrain<IManagementGrain>(0).GetSimpleGrainStatistics();
+        return new[] { typeof(OrderGrain), typeof(CartGrain), typeof(ProductGrain) }.ToDictionary(
+            type => type,
+            type => statistics.Where(s => s.GrainType.StartsWith(type.FullName + ",", StringComparison.Ordinal)).Sum(s => s.ActivationCount));
+    };
 
     private static bool Chosen(string setting, string value) => setting switch
     {
