@@ -249,6 +249,48 @@ public sealed class StorageFaultTests(StandardCluster fixture)
     }
 
     [Fact]
+    public async Task A_settlement_that_ends_an_outdated_copys_reservation_whose_write_failed_leaves_both_as_stored()
+    {
+        var sku = await fixture.Grains.NewProduct(stock: 10);
+        var product = Product(sku);
+        var number = (await product.Reserve("order-t", 2)).Value!.Number;
+        await product.Acknowledge("order-t", ReservationStage.Reserved);
+        await Poll.For(async () => (await StoredProduct(product)).Reservations.Count == 0, "acknowledged");
+        // An outdated copy of the order reserves again: a second record, under another number.
+        var stray = (await product.Reserve("order-t", 2)).Value!.Number;
+
+        await WriteFails("product", product, () => product.Settle("order-t", 2, Settlement.Commit, number));
+
+        var stored = await StoredProduct(product);
+        Assert.Equal((ReservationStage.Reserved, stray), (stored.Reservations["order-t"].Stage, stored.Reservations["order-t"].Number));
+        Assert.True(stored.Open.IsOpen(number) && stored.Open.IsOpen(stray));
+        Assert.Equal((10, 4, 6), Stock((await Reloaded(product, product.Get)).Value!));
+        Assert.True((await product.Settle("order-t", 2, Settlement.Commit, number)).IsSuccess);
+        Assert.Equal((8, 0, 8), Stock((await product.Get()).Value!));
+    }
+
+    [Fact]
+    public async Task A_settlement_that_ends_an_outdated_copys_reservation_holds_when_the_product_is_lost_right_after_its_write()
+    {
+        var sku = await fixture.Grains.NewProduct(stock: 10);
+        var product = Product(sku);
+        var number = (await product.Reserve("order-u", 2)).Value!.Number;
+        await product.Acknowledge("order-u", ReservationStage.Reserved);
+        await Poll.For(async () => (await StoredProduct(product)).Reservations.Count == 0, "acknowledged");
+        var stray = (await product.Reserve("order-u", 2)).Value!.Number;
+        Assert.True((await product.Settle("order-u", 2, Settlement.Commit, number)).IsSuccess);
+
+        // A new activation has only what was stored: the sale, its record for the order to acknowledge, both numbers closed.
+        var repeated = await Reloaded(product, () => product.Settle("order-u", 2, Settlement.Commit, number));
+
+        Assert.True(repeated.IsSuccess);
+        Assert.Equal((8, 0, 8), Stock((await product.Get()).Value!));
+        var stored = await StoredProduct(product);
+        Assert.Equal(ReservationStage.Committed, stored.Reservations["order-u"].Stage);
+        Assert.False(stored.Open.IsOpen(number) || stored.Open.IsOpen(stray));
+    }
+
+    [Fact]
     public async Task A_product_whose_first_write_failed_does_not_exist_and_can_be_created_again()
     {
         var sku = Unique.Key("sku");
