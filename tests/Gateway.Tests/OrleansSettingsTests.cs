@@ -81,32 +81,31 @@ public sealed class OrleansSettingsTests
             services.Configure<GrainCollectionOptions>(options => options.CollectionQuantum = TimeSpan.FromMilliseconds(200)));
         await silo.StartAsync();
         var grains = silo.Services.GetRequiredService<IGrainFactory>();
-        var active = Activations(grains);
         await grains.GetGrain<IOrderGrain>("idle-order").Get();
         await grains.GetGrain<ICartGrain>("idle-customer").Get();
         await grains.GetGrain<IProductGrain>("idle-product").Get();
 
-        var now = await active();
+        var now = await Activations(grains);
         Assert.Equal((1, 1, 1), (now[typeof(OrderGrain)], now[typeof(CartGrain)], now[typeof(ProductGrain)]));
 
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while ((now[typeof(OrderGrain)], now[typeof(CartGrain)]) != (0, 0) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(250);
-            now = await active();
+            now = await Activations(grains);
         }
 
         Assert.Equal((0, 0, 1), (now[typeof(OrderGrain)], now[typeof(CartGrain)], now[typeof(ProductGrain)]));
     }
 
     /// <summary>Reads this silo's activations of the order, cart and product grain classes (named "class, assembly").</summary>
-    private static Func<Task<Dictionary<Type, int>>> Activations(IGrainFactory grains) => async () =>
+    private static async Task<Dictionary<Type, int>> Activations(IGrainFactory grains)
     {
         var statistics = await grains.GetGrain<IManagementGrain>(0).GetSimpleGrainStatistics();
         return new[] { typeof(OrderGrain), typeof(CartGrain), typeof(ProductGrain) }.ToDictionary(
             type => type,
             type => statistics.Where(s => s.GrainType.StartsWith(type.FullName + ",", StringComparison.Ordinal)).Sum(s => s.ActivationCount));
-    };
+    }
 
     private static bool Chosen(string setting, string value) => setting switch
     {

@@ -220,10 +220,7 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
     {
         var stage = settlement == Settlement.Commit ? ReservationStage.Committed : ReservationStage.Released;
         var recorded = Product.Reservations.GetValueOrDefault(reservationId);
-        // A record under another number than the order's open one is a second reservation an outdated copy of the order
-        // took after the order's own was acknowledged: the order's own is settled as an acknowledged one, and the
-        // stray record goes with it.
-        var stray = recorded is { Stage: ReservationStage.Reserved, Number: not 0 } && number != 0 && recorded.Number != number && Product.Open.IsOpen(number) ? recorded : null;
+        var stray = IsStray(recorded, number) ? recorded : null;
         var held = stray is null ? recorded : null;
 
         if (held is { Stage: ReservationStage.Committed } && stage == ReservationStage.Released && held.Quantity == quantity)
@@ -365,6 +362,14 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
         Product.Reserved -= held.Quantity;
         Product.Open.Close(held.Number);
     }
+
+    /// <summary>
+    /// A record under another number than the order's open one: a second reservation an outdated copy of the order took
+    /// after the order's own was acknowledged. The order's own is settled as an acknowledged one, and the stray record
+    /// goes with it.
+    /// </summary>
+    private bool IsStray(ReservationState? recorded, long number) =>
+        recorded is { Stage: ReservationStage.Reserved, Number: not 0 } && number != 0 && recorded.Number != number && Product.Open.IsOpen(number);
 
     /// <summary>Why a reservation, recorded (<paramref name="held"/>) or acknowledged and open, cannot be settled as asked; null when it can.</summary>
     private string? SettlementRefusal(ReservationState? held, int quantity, long number)
