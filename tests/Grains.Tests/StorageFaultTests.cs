@@ -251,13 +251,7 @@ public sealed class StorageFaultTests(StandardCluster fixture)
     [Fact]
     public async Task A_settlement_that_ends_an_outdated_copys_reservation_whose_write_failed_leaves_both_as_stored()
     {
-        var sku = await fixture.Grains.NewProduct(stock: 10);
-        var product = Product(sku);
-        var number = (await product.Reserve("order-t", 2)).Value!.Number;
-        await product.Acknowledge("order-t", ReservationStage.Reserved);
-        await Poll.For(async () => (await StoredProduct(product)).Reservations.Count == 0, "acknowledged");
-        // An outdated copy of the order reserves again: a second record, under another number.
-        var stray = (await product.Reserve("order-t", 2)).Value!.Number;
+        var (product, number, stray) = await ProductWithStrayReservation("order-t");
 
         await WriteFails("product", product, () => product.Settle("order-t", 2, Settlement.Commit, number));
 
@@ -272,12 +266,7 @@ public sealed class StorageFaultTests(StandardCluster fixture)
     [Fact]
     public async Task A_settlement_that_ends_an_outdated_copys_reservation_holds_when_the_product_is_lost_right_after_its_write()
     {
-        var sku = await fixture.Grains.NewProduct(stock: 10);
-        var product = Product(sku);
-        var number = (await product.Reserve("order-u", 2)).Value!.Number;
-        await product.Acknowledge("order-u", ReservationStage.Reserved);
-        await Poll.For(async () => (await StoredProduct(product)).Reservations.Count == 0, "acknowledged");
-        var stray = (await product.Reserve("order-u", 2)).Value!.Number;
+        var (product, number, stray) = await ProductWithStrayReservation("order-u");
         Assert.True((await product.Settle("order-u", 2, Settlement.Commit, number)).IsSuccess);
 
         // A new activation has only what was stored: the sale, its record for the order to acknowledge, both numbers closed.
@@ -299,6 +288,19 @@ public sealed class StorageFaultTests(StandardCluster fixture)
 
         Assert.Equal(ErrorKind.NotFound, (await Product(sku).Get()).Error!.Kind);
         Assert.True((await Product(sku).Create(new CreateProduct("Thing", "", 2m, "USD", 5))).IsSuccess);
+    }
+
+    /// <summary>
+    /// A product of 10 units with <paramref name="orderId"/>'s reservation of 2 (<c>Number</c>) acknowledged and stored
+    /// without its record, and a second reservation of 2 (<c>Stray</c>) that an outdated copy of the order took after it.
+    /// </summary>
+    private async Task<(IProductGrain Product, long Number, long Stray)> ProductWithStrayReservation(string orderId)
+    {
+        var product = Product(await fixture.Grains.NewProduct(stock: 10));
+        var number = (await product.Reserve(orderId, 2)).Value!.Number;
+        await product.Acknowledge(orderId, ReservationStage.Reserved);
+        await Poll.For(async () => (await StoredProduct(product)).Reservations.Count == 0, "acknowledged");
+        return (product, number, (await product.Reserve(orderId, 2)).Value!.Number);
     }
 
     private async Task<ProductState> StoredProduct(IProductGrain product) =>
