@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 
 namespace OrderActors.Cluster.Tests;
@@ -74,11 +73,11 @@ public sealed class ProcessCluster : IAsyncDisposable
 
     public async Task<NodeProcess> StartSiloAsync()
     {
-        var web = FreePort();
+        var web = Ports.Free();
         var environment = new Dictionary<string, string>(settings)
         {
-            ["Orleans__SiloPort"] = FreePort().ToString(),
-            ["Orleans__GatewayPort"] = FreePort().ToString(),
+            ["Orleans__SiloPort"] = Ports.Free().ToString(),
+            ["Orleans__GatewayPort"] = Ports.Free().ToString(),
             ["Urls"] = $"http://127.0.0.1:{web}",
         };
         var silo = Start($"silo-{web}", "Silo", "OrderActors.Silo.dll", environment);
@@ -89,7 +88,7 @@ public sealed class ProcessCluster : IAsyncDisposable
 
     public async Task<NodeProcess> StartGatewayAsync()
     {
-        var port = GatewayAddress?.Port ?? FreePort();
+        var port = GatewayAddress?.Port ?? Ports.Free();
         var environment = new Dictionary<string, string>(settings) { ["Urls"] = $"http://127.0.0.1:{port}" };
         var gateway = Start($"gateway-{port}", "Gateway", "OrderActors.Gateway.dll", environment);
         GatewayAddress = new Uri($"http://127.0.0.1:{port}");
@@ -206,12 +205,6 @@ public sealed class ProcessCluster : IAsyncDisposable
         throw new TimeoutException($"{node.Name} did not become ready at {health}; its log ends:\n{node.Tail()}");
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>Where the built silo and gateway live, relative to this test assembly.</summary>

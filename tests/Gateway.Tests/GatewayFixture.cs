@@ -1,8 +1,6 @@
 extern alias silo;
 
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -182,12 +180,7 @@ public class GatewayFixture : IAsyncLifetime
         }
     }
 
-    public static string FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port.ToString();
-    }
+    public static string FreePort() => Ports.Free().ToString();
 }
 
 [CollectionDefinition(Name)]
