@@ -96,6 +96,13 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (process.HasExited)
+        {
+            // For whoever reads the log after a failure: a process that ended before the test stopped it, and how
+            // (a wrapper such as runuser exits with 128 + n when its child was killed by signal n).
+            Write(log, $"[test] {Name} had already exited, with {process.ExitCode}, at {process.ExitTime.ToUniversalTime():HH:mm:ss.fff} UTC");
+        }
+
         await KillAsync();
         process.Dispose();
         await log.DisposeAsync();
