@@ -166,7 +166,8 @@ public sealed partial class BenchRun
         var loadSeconds = load.Now;
         Mark("load end");
         var endMemory = Resident();
-        var clientMessages = clientMessagesFrom is null ? [] : SoakReport.ClientMessagesBySilo(clientMessagesFrom, await ClientMessagesAsync());
+        var clientMessagesTo = clientMessagesFrom is null ? null : await ClientMessagesAsync();
+        var clientMessages = clientMessagesFrom is null || clientMessagesTo is null ? [] : SoakReport.ClientMessagesBySilo(clientMessagesFrom, clientMessagesTo);
 
         var checks = await SoakChecksAsync(plan, load);
         var (routes, gate, series) = SoakReport.Summarize(load.Samples, checks);
@@ -237,13 +238,30 @@ public sealed partial class BenchRun
     /// <summary>Orleans' count of the client messages a silo's gateway received, as its /metrics names it.</summary>
     private const string ClientMessagesCounter = "orleans_gateway_received_total";
 
-    /// <summary>Each running silo's <see cref="ClientMessagesCounter"/>, by name.</summary>
-    private async Task<Dictionary<string, double>> ClientMessagesAsync()
+    /// <summary>
+    /// Each running silo's <see cref="ClientMessagesCounter"/>, by name; null when a silo does not answer its
+    /// <c>/metrics</c> in three tries (an overloaded machine): the figure is then left out, not the run.
+    /// </summary>
+    private async Task<Dictionary<string, double>?> ClientMessagesAsync()
     {
         var counts = new Dictionary<string, double>();
         foreach (var silo in nodes.Where(IsSilo))
         {
-            counts[silo.Name] = await silo.CounterAsync(ClientMessagesCounter);
+            for (var attempt = 1; !counts.ContainsKey(silo.Name); attempt++)
+            {
+                try
+                {
+                    counts[silo.Name] = await silo.CounterAsync(ClientMessagesCounter);
+                }
+                catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
+                {
+                    if (attempt == 3)
+                    {
+                        Say($"SOAK: {silo.Name} did not answer /metrics ({exception.GetType().Name}); client messages by silo left out");
+                        return null;
+                    }
+                }
+            }
         }
 
         return counts;
