@@ -1,4 +1,5 @@
 using OrderActors.Grains.Abstractions;
+using static OrderActors.Grains.Tests.Shop;
 
 namespace OrderActors.Grains.Tests;
 
@@ -152,6 +153,4 @@ public sealed class CheckoutTests(StandardCluster fixture)
         var order = (await (await fixture.Grains.CartWith(lines)).Checkout(Unique.Key("checkout"))).Value!;
         return fixture.Grains.GetGrain<IOrderGrain>(order.OrderId);
     }
-
-    private static (int OnHand, int Reserved, int Available) Stock(ProductView view) => (view.OnHand, view.Reserved, view.Available);
 }

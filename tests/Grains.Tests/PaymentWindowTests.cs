@@ -2,6 +2,7 @@ using OrderActors.Grains.Abstractions;
 using OrderActors.Grains.Deadlines;
 using OrderActors.Grains.Orders;
 using Orleans.TestingHost;
+using static OrderActors.Grains.Tests.Shop;
 
 namespace OrderActors.Grains.Tests;
 
@@ -87,6 +88,4 @@ public sealed class PaymentWindowTests(ShortPaymentWindowCluster fixture) : ICla
         Assert.Equal(7, (await product.Get()).Value!.Available);
         return (product, fixture.Grains.GetGrain<IOrderGrain>(order.OrderId));
     }
-
-    private static (int OnHand, int Reserved, int Available) Stock(ProductView view) => (view.OnHand, view.Reserved, view.Available);
 }

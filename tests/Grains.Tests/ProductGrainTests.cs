@@ -4,6 +4,7 @@ using OrderActors.Grains.Abstractions;
 using OrderActors.Grains.Products;
 using Orleans.Core.Internal;
 using Orleans.TestingHost;
+using static OrderActors.Grains.Tests.Shop;
 
 namespace OrderActors.Grains.Tests;
 
@@ -359,8 +360,6 @@ public sealed class ProductGrainTests(StandardCluster fixture)
         Assert.Equal(25, results.Count(r => r.IsSuccess));
         Assert.Equal((25, 25, 0), Stock((await product.Get()).Value!));
     }
-
-    private static (int OnHand, int Reserved, int Available) Stock(ProductView view) => (view.OnHand, view.Reserved, view.Available);
 
     /// <summary>Reserves, and returns the number the product gave the reservation.</summary>
     private static async Task<long> Reserved(IProductGrain product, string reservationId, int quantity) =>

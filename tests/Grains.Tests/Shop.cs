@@ -24,4 +24,7 @@ public static class Shop
 
         return cart;
     }
+
+    /// <summary>A product's stock figures as one tuple, to assert them together.</summary>
+    public static (int OnHand, int Reserved, int Available) Stock(ProductView view) => (view.OnHand, view.Reserved, view.Available);
 }

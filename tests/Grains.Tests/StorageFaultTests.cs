@@ -3,6 +3,7 @@ using OrderActors.Grains.Orders;
 using OrderActors.Grains.Products;
 using Orleans.Core.Internal;
 using Orleans.TestingHost;
+using static OrderActors.Grains.Tests.Shop;
 
 namespace OrderActors.Grains.Tests;
 
@@ -331,8 +332,6 @@ public sealed class StorageFaultTests(StandardCluster fixture)
         var order = (await cart.Checkout(Unique.Key("checkout"))).Value!;
         return (sku, Order(order.OrderId));
     }
-
-    private static (int OnHand, int Reserved, int Available) Stock(ProductView p) => (p.OnHand, p.Reserved, p.Available);
 
     private static List<(string, int)> Lines(CartView cart) => cart.Lines.Select(l => (l.Sku, l.Quantity)).ToList();
 }
