@@ -13,7 +13,7 @@ public sealed class PrivatePostgres : IAsyncDisposable
 {
     private const string Bin = "/usr/lib/postgresql/15/bin";
     private readonly string directory = Path.Combine(Path.GetTempPath(), "orderactors-pg-" + Guid.NewGuid().ToString("N")[..8]);
-    private readonly int port = LoopbackPorts.Free();
+    private readonly int port = Ports.Free();
 
     public string ConnectionString => $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Maximum Pool Size=30;Timeout=5";
 
@@ -62,7 +62,7 @@ public sealed class PrivatePostgres : IAsyncDisposable
 public sealed class PrivateRedis : IAsyncDisposable
 {
     private readonly string directory = Path.Combine(Path.GetTempPath(), "orderactors-redis-" + Guid.NewGuid().ToString("N")[..8]);
-    private readonly int port = LoopbackPorts.Free();
+    private readonly int port = Ports.Free();
     private Process? server;
 
     public string ConnectionString => $"127.0.0.1:{port}";
@@ -114,13 +114,6 @@ public sealed class PrivateRedis : IAsyncDisposable
 
 internal static class LoopbackPorts
 {
-    public static int Free()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     public static async Task<bool> AcceptsAsync(int port)
     {
         try

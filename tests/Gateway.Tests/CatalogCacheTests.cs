@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Mvc.Testing;
 using OrderActors.Grains.Abstractions;
 
@@ -234,10 +233,6 @@ public sealed class CatalogCacheTests(GatewayFixture fixture)
             }
         });
 
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary>A port nothing listens on.</summary>
+    private static int ClosedPort() => Ports.Free();
 }
