@@ -166,8 +166,9 @@ public sealed partial class BenchRun
         var loadSeconds = load.Now;
         Mark("load end");
         var endMemory = Resident();
-        var clientMessagesTo = clientMessagesFrom is null ? null : await ClientMessagesAsync();
-        var clientMessages = clientMessagesFrom is null || clientMessagesTo is null ? [] : SoakReport.ClientMessagesBySilo(clientMessagesFrom, clientMessagesTo);
+        var clientMessages = clientMessagesFrom is not null && await ClientMessagesAsync() is { } clientMessagesTo
+            ? SoakReport.ClientMessagesBySilo(clientMessagesFrom, clientMessagesTo)
+            : [];
 
         var checks = await SoakChecksAsync(plan, load);
         var (routes, gate, series) = SoakReport.Summarize(load.Samples, checks);
@@ -240,31 +241,43 @@ public sealed partial class BenchRun
 
     /// <summary>
     /// Each running silo's <see cref="ClientMessagesCounter"/>, by name; null when a silo does not answer its
-    /// <c>/metrics</c> in three tries (an overloaded machine): the figure is then left out, not the run.
+    /// <c>/metrics</c> (an overloaded machine): the figure is then left out, not the run.
     /// </summary>
     private async Task<Dictionary<string, double>?> ClientMessagesAsync()
     {
         var counts = new Dictionary<string, double>();
         foreach (var silo in nodes.Where(IsSilo))
         {
-            for (var attempt = 1; !counts.ContainsKey(silo.Name); attempt++)
+            if (await ClientMessagesAsync(silo) is not { } count)
             {
-                try
-                {
-                    counts[silo.Name] = await silo.CounterAsync(ClientMessagesCounter);
-                }
-                catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
-                {
-                    if (attempt == 3)
-                    {
-                        Say($"SOAK: {silo.Name} did not answer /metrics ({exception.GetType().Name}); client messages by silo left out");
-                        return null;
-                    }
-                }
+                return null;
             }
+
+            counts[silo.Name] = count;
         }
 
         return counts;
+    }
+
+    /// <summary>One silo's <see cref="ClientMessagesCounter"/>, in at most three tries; null, and said, when none answered.</summary>
+    private static async Task<double?> ClientMessagesAsync(Node silo)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await silo.CounterAsync(ClientMessagesCounter);
+            }
+            catch (Exception exception) when ((exception is HttpRequestException or TaskCanceledException) && attempt == 3)
+            {
+                Say($"SOAK: {silo.Name} did not answer /metrics ({exception.GetType().Name}); client messages by silo left out");
+                return null;
+            }
+            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
+            {
+                // Not this time: try again.
+            }
+        }
     }
 
     /// <summary>Each running node's resident memory, by name and pid (a restarted silo is a new pid).</summary>
