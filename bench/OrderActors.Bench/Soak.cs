@@ -147,6 +147,7 @@ public sealed partial class BenchRun
             $"{nodes.Count(IsSilo)} silos, the longest-running restarted ({soak.RestartOrder}) at {duration.TotalSeconds / 2:0} s");
 
         var load = new SoakLoad(soakHttp, plan, soak.MaxInFlight);
+        var writesBefore = await StorageWritesAsync();
         var cpu = Cpu;
         var marks = new List<SoakReport.CpuMark>();
         Mark("load start");
@@ -171,6 +172,10 @@ public sealed partial class BenchRun
             : [];
 
         var checks = await SoakChecksAsync(plan, load);
+        // Read after the checks, so that writes the load left to timers (acknowledgements, announcements) are counted.
+        var writesAfter = await StorageWritesAsync();
+        var orders = Math.Max(1, writesAfter.Orders - writesBefore.Orders);
+        var writesPerOrder = writesAfter.ByGrain.ToDictionary(w => w.Key, w => Math.Round((w.Value - writesBefore.ByGrain.GetValueOrDefault(w.Key)) / (double)orders, 2));
         var (routes, gate, series) = SoakReport.Summarize(load.Samples, checks);
         var cpuWindows = SoakReport.CpuWindows(load.Samples, marks);
         var gateWindows = SoakReport.GateWindows(load.Samples, marks);
@@ -178,7 +183,11 @@ public sealed partial class BenchRun
             .Select(process => new SoakReport.ProcessMemory(process.Name, process.Pid, startMemory.GetValueOrDefault(process), endMemory.GetValueOrDefault(process)))
             .ToList();
         var result = new SoakReport.RateResult(rate, soak.Minutes, rate / 60.0, Math.Round(loadSeconds, 1), load.Operations,
-            load.FiveHundredsSeen, load.Retries, routes, checks, memory, restart, clientMessages, gate, gateWindows, series, cpuWindows);
+            load.FiveHundredsSeen, load.Retries, routes, checks, memory, restart, clientMessages, gate, gateWindows, series, cpuWindows)
+        {
+            StorageWritesPerOrder = writesPerOrder,
+        };
+        Say($"SOAK {rate}/min: {SoakReport.WritesPerOrder(writesPerOrder)}");
         Say($"SOAK {rate}/min: {(gate.Pass ? "PASS" : "FAIL")} — reads p95 {gate.ReadP95Ms:0.0} ms, answered without 5xx " +
             $"{gate.AnsweredWithout5xxShare * 100:0.0000} %, duplicates {checks.DuplicateOrders} stored / {checks.ClientDuplicates} seen, oversold {checks.Oversold}");
         return result;
@@ -186,6 +195,11 @@ public sealed partial class BenchRun
         // The CPU counters now, at this moment of the load.
         void Mark(string name) => marks.Add(new(name, load.Now, cpu.Take(), cpu.TieredCompilationTicks()));
     }
+
+    /// <summary>Storage writes so far by grain type (each row's version counts its writes), and the orders stored.</summary>
+    private async Task<(Dictionary<string, long> ByGrain, long Orders)> StorageWritesAsync() =>
+        (await database.StorageWritesAsync(id),
+         await database.ScalarAsync("SELECT count(*) FROM OrleansStorage WHERE ServiceId = @service AND GrainTypeString = 'order'", ("service", id)));
 
     /// <summary>
     /// The silo that has run longest restarted, as an operator would: <c>stop-first</c> SIGTERM, then the same silo started

@@ -90,9 +90,17 @@ public sealed class SoakReport
     public sealed record RateResult(
         int RequestsPerMinute, double Minutes, double DuePerSecond, double LoadSeconds, long Operations, long FiveHundredsSeen, long Retries,
         IReadOnlyList<RouteFigures> Routes, StoredChecks Checks, IReadOnlyList<ProcessMemory> Memory, SiloRestart? Restart,
-        IReadOnlyList<ClientMessages> ClientMessagesAfterRestart, Gate Gate, IReadOnlyList<GateWindow> GateWindows, IReadOnlyList<SeriesPoint> Series, IReadOnlyList<CpuWindow> Cpu);
+        IReadOnlyList<ClientMessages> ClientMessagesAfterRestart, Gate Gate, IReadOnlyList<GateWindow> GateWindows, IReadOnlyList<SeriesPoint> Series, IReadOnlyList<CpuWindow> Cpu)
+    {
+        /// <summary>Storage writes of the load (its cart changes and reads' writes included) per order it stored, by grain type.</summary>
+        public IReadOnlyDictionary<string, double> StorageWritesPerOrder { get; init; } = new Dictionary<string, double>();
+    }
 
     public string RunId { get; init; } = "";
+
+    /// <summary>Storage writes per order stored during the load, by grain type: every write of the run, not only the orders' own.</summary>
+    public static string WritesPerOrder(IReadOnlyDictionary<string, double> byGrain) =>
+        $"{byGrain.Values.Sum():0.00} storage writes per order stored ({string.Join(", ", byGrain.Where(w => w.Value > 0).OrderByDescending(w => w.Value).Select(w => $"{w.Key} {w.Value:0.00}"))})";
 
     public DateTimeOffset Started { get; init; }
 
@@ -235,6 +243,7 @@ public sealed class SoakReport
                 $"({checks.StoredOrders} orders stored for {checks.CheckoutKeysSent} checkout keys) | 0 | {YesNo(gate.NoDuplicates)} |");
             lines.Add($"| oversold units | {checks.Oversold}{(checks.OversoldProducts.Count > 0 ? " (" + string.Join(", ", checks.OversoldProducts) + ")" : "")}; " +
                 $"{checks.DealsSoldOut} of {checks.Deals} deals sold out, {checks.PaidOrders} orders paid ({checks.ClientPaid} pay answers 200) | 0 | {YesNo(gate.NotOversold)} |");
+            lines.Add($"| storage writes | {WritesPerOrder(rate.StorageWritesPerOrder)} | | |");
             foreach (var w in rate.GateWindows)
             {
                 lines.Add($"| due {w.From} → {w.To} ({w.Seconds:0} s, {w.Due} operations) | reads p95 {w.ReadP95Ms:0.0} ms, " +

@@ -30,7 +30,8 @@ public abstract class ClusterFixture<TSilo> : IAsyncLifetime
     /// <param name="silo">The silo to configure.</param>
     /// <param name="paymentWindow">How long orders wait for payment.</param>
     /// <param name="cartIdleTime">How long carts live untouched (keys are kept half as long).</param>
-    protected static void ConfigureSilo(ISiloBuilder silo, TimeSpan paymentWindow, TimeSpan cartIdleTime)
+    /// <param name="orders">Changes to the order options set here (audits after one second, acknowledgements written after 50 ms).</param>
+    protected static void ConfigureSilo(ISiloBuilder silo, TimeSpan paymentWindow, TimeSpan cartIdleTime, Action<OrderOptions>? orders = null)
     {
         foreach (var name in new[] { StorageNames.Orders, StorageNames.Carts })
         {
@@ -58,6 +59,8 @@ public abstract class ClusterFixture<TSilo> : IAsyncLifetime
             options.RecoveryDelay = TimeSpan.FromSeconds(1);
             options.CartIdleTime = cartIdleTime;
             options.IdempotencyKeyRetention = cartIdleTime / 2;
+            options.AcknowledgementWriteDelay = TimeSpan.FromMilliseconds(50);
+            orders?.Invoke(options);
         });
     }
 }
@@ -84,6 +87,23 @@ public sealed class ShortPaymentWindowCluster : ClusterFixture<ShortPaymentWindo
     public sealed class Silo : ISiloConfigurator
     {
         public void Configure(ISiloBuilder siloBuilder) => ConfigureSilo(siloBuilder, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
+    }
+}
+
+/// <summary>
+/// A standard cluster whose products neither write acknowledgements on their own nor audit their records within a
+/// minute: never within a test, so what a test sees stored was written by the calls it made.
+/// </summary>
+public sealed class LazyAcknowledgementCluster : ClusterFixture<LazyAcknowledgementCluster.Silo>
+{
+    public sealed class Silo : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder) =>
+            ConfigureSilo(siloBuilder, TimeSpan.FromMinutes(15), TimeSpan.FromDays(7), orders =>
+            {
+                orders.AcknowledgementWriteDelay = TimeSpan.FromMinutes(1);
+                orders.RecoveryDelay = TimeSpan.FromMinutes(1);
+            });
     }
 }
 

@@ -28,6 +28,13 @@ public sealed class OrderOptions
     /// </summary>
     public TimeSpan DeadlineWriteDelay { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// How long a product may hold acknowledgements in memory only: the next write of the product stores them, or a write
+    /// of their own this long after the first of them. Nothing waits on them; a crash in between only makes the
+    /// product's audit ask those orders again.
+    /// </summary>
+    public TimeSpan AcknowledgementWriteDelay { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long checkout and payment idempotency keys are remembered.</summary>
     public TimeSpan IdempotencyKeyRetention { get; set; } = TimeSpan.FromHours(24);
 
