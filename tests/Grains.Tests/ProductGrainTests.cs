@@ -186,11 +186,28 @@ public sealed class ProductGrainTests(StandardCluster fixture)
         }
 
         var stored = await Stored(product);
-        // product.created, then at most one stock event per interval begun (the first change is announced at once):
-        // far fewer than the ten writes, however slow the machine made them.
+        // product.created, then two stock events in a row at most and one more per interval begun: far fewer than the
+        // ten writes, however slow the machine made them.
         var intervals = (int)(clock.Elapsed / TestClusterSettings.StockChangeInterval) + 1;
-        Assert.InRange(stored.Outbox.LastSequence, 1, 1 + 1 + intervals);
+        Assert.InRange(stored.Outbox.LastSequence, 1, 1 + 2 + intervals);
         await Poll.For(async () => await Stored(product) is { } now && now.AnnouncedVersion == now.Version, "the last stock change announced");
+    }
+
+    [Fact]
+    public async Task A_product_at_rest_announces_a_reservation_and_its_sale_each_in_its_own_write()
+    {
+        var product = NewProduct();
+        await product.Create(Widget(stock: 10));
+        // At rest: no announcement for more than an interval (the creation's counts as one).
+        await Task.Delay(TestClusterSettings.StockChangeInterval * 1.5);
+        var number = await Reserved(product, "order-1", 2);
+
+        Assert.True((await product.Settle("order-1", 2, Settlement.Commit, number)).IsSuccess);
+
+        // Both within one interval, and yet no timer's write was needed to announce the sale.
+        var stored = await Stored(product);
+        Assert.Equal(stored.Version, stored.AnnouncedVersion);
+        Assert.Equal((8, 0, 2), (stored.OnHand, stored.Reserved, stored.Sold));
     }
 
     [Fact]
@@ -218,8 +235,11 @@ public sealed class ProductGrainTests(StandardCluster fixture)
     {
         var product = NewProduct();
         await product.Create(Widget(stock: 100));
+        // The first is announced in its own write (two in a row are allowed), the second is left to the timer.
         await product.Reserve("order-1", 1);
+        await product.Reserve("order-2", 1);
         await Acknowledged(product, "order-1", ReservationStage.Reserved);
+        await Acknowledged(product, "order-2", ReservationStage.Reserved);
         var before = await Stored(product);
         Assert.NotEqual(before.Version, before.AnnouncedVersion);
 

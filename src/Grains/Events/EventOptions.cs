@@ -7,9 +7,10 @@ public sealed class EventOptions
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
-    /// The least time between two <c>product.stock_changed</c> events of one product. A product whose stock moves
-    /// faster (a hot product writes hundreds of times a second) announces its stock at most once per interval; the
-    /// changes of the last one are announced by a write when it ends, so the log always comes to end on its stock.
+    /// How often one product may announce its stock (<c>product.stock_changed</c>): once per interval, and two in a row
+    /// after a quiet interval. A product whose stock moves faster (a hot product writes hundreds of times a second)
+    /// announces it once per interval; the changes left unannounced are announced by a write when the next one is
+    /// allowed, so the log always comes to end on its stock.
     /// </summary>
     public TimeSpan StockChangeInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 

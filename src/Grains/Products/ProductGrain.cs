@@ -36,8 +36,18 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
     /// <summary>The audit reminder, registered once per activation by the first stock call.</summary>
     private readonly ReminderOnce audit = new(AuditReminder);
 
-    /// <summary>When this activation last put an event in a write; stock changes are announced once per interval.</summary>
-    private DateTime lastAnnounced = DateTime.MinValue;
+    /// <summary>The most stock announcements a product at rest may make in a row (see <see cref="announcements"/>).</summary>
+    private const double AnnouncementBurst = 2;
+
+    /// <summary>
+    /// How many announcements this activation may make now: one more per <see cref="EventOptions.StockChangeInterval"/>,
+    /// at most <see cref="AnnouncementBurst"/>. A hot product announces once per interval; one that nobody else is
+    /// buying announces a reservation and the sale that follows it in their own writes, with no timer's write after them.
+    /// </summary>
+    private double announcements = AnnouncementBurst;
+
+    /// <summary>When <see cref="announcements"/> was last brought up to date.</summary>
+    private DateTime announcementsCounted = DateTime.UtcNow;
 
     /// <summary>Whether acknowledgements forgot records that storage still holds (no write has started since).</summary>
     private bool forgottenUnstored;
@@ -432,9 +442,9 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
 
     /// <summary>
     /// One storage write. Reservations, releases and sales are too many to be an event each: a write tells the log the
-    /// stock they left when the product changed since its last event, at most once per
-    /// <see cref="EventOptions.StockChangeInterval"/>. A write that leaves changes unannounced starts a timer whose
-    /// write announces them when the interval has passed, unless a write in between did. A silo that dies first leaves
+    /// stock they left when the product changed since its last event, as often as <see cref="announcements"/> allows.
+    /// A write that leaves changes unannounced starts a timer whose write announces them when the next announcement is
+    /// allowed, unless a write in between did. A silo that dies first leaves
     /// them stored and unannounced, and the product's next activation announces them (the audit reminder, registered
     /// by every stock call, brings one).
     /// </summary>
@@ -444,7 +454,7 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
         forgottenUnstored = false;
         if (Product.Exists && Product.Version != Product.AnnouncedVersion)
         {
-            var wait = lastAnnounced + events.Value.StockChangeInterval - DateTime.UtcNow;
+            var wait = UntilAnnouncement();
             if (wait <= TimeSpan.Zero)
             {
                 Announce("product.stock_changed", View(), delta: null);
@@ -486,7 +496,23 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
     {
         Product.Outbox.Add(Sku, eventType, delta is null ? new { product = view } : new { product = view, delta });
         Product.AnnouncedVersion = view.Version;
-        lastAnnounced = DateTime.UtcNow;
+        UntilAnnouncement();
+        announcements = Math.Max(0, announcements - 1);
+    }
+
+    /// <summary>Brings <see cref="announcements"/> up to date; returns how long until one is allowed (zero or less: now).</summary>
+    private TimeSpan UntilAnnouncement()
+    {
+        var interval = events.Value.StockChangeInterval;
+        if (interval <= TimeSpan.Zero)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var now = DateTime.UtcNow;
+        announcements = Math.Min(AnnouncementBurst, announcements + ((now - announcementsCounted) / interval));
+        announcementsCounted = now;
+        return announcements >= 1 ? TimeSpan.Zero : (1 - announcements) * interval;
     }
 
     /// <summary>Replies only once everything this reply was based on is durable.</summary>
