@@ -299,8 +299,7 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
     /// Forgets the record in memory at once and in storage with the next write that happens anyway — a stock call's,
     /// or the one <see cref="OrderOptions.AcknowledgementWriteDelay"/> later if none comes first. Until then storage
     /// holds a record the order has finished with; a crash in between only makes the next activation's audit ask the
-    /// order, which answers <see cref="ReservationFate.Forget"/>. A cold product's reservation and sale are then two
-    /// writes instead of four.
+    /// order, which answers <see cref="ReservationFate.Forget"/>.
     /// </summary>
     public Task Acknowledge(string reservationId, ReservationStage stage)
     {
