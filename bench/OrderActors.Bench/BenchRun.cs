@@ -348,7 +348,7 @@ public sealed partial class BenchRun(BenchSettings settings) : IAsyncDisposable
         var byGrain = storageAfter.ToDictionary(w => w.Key, w => (w.Value - storageBefore.GetValueOrDefault(w.Key)) / (double)orders);
         var storage = byGrain.Values.Sum();
         report.FlashSale = new(actors.Count, actors.Errors, storage, reminders / (double)orders, actorsOversold, lockOversold, fairOversold, byGrain);
-        var writes = $"{storage:0.00} storage ({string.Join(", ", byGrain.Where(w => w.Value > 0).OrderByDescending(w => w.Value).Select(w => $"{w.Key} {w.Value:0.00}"))}) " +
+        var writes = $"{storage:0.00} storage ({SoakReport.ByGrain(byGrain)}) " +
                      $"+ {reminders / (double)orders:0.00} reminder writes per order";
         report.Add("R4", "flash sale: checkout + pay on one product ÷ lock design, same promises", "orders/s", actors, fair, 1.5,
             $"{writes} vs 2 transactions (checkout: key, stock, order; pay: key, order, stock); " +

@@ -100,7 +100,11 @@ public sealed class SoakReport
 
     /// <summary>Storage writes per order stored during the load, by grain type: every write of the run, not only the orders' own.</summary>
     public static string WritesPerOrder(IReadOnlyDictionary<string, double> byGrain) =>
-        $"{byGrain.Values.Sum():0.00} storage writes per order stored ({string.Join(", ", byGrain.Where(w => w.Value > 0).OrderByDescending(w => w.Value).Select(w => $"{w.Key} {w.Value:0.00}"))})";
+        $"{byGrain.Values.Sum():0.00} storage writes per order stored ({ByGrain(byGrain)})";
+
+    /// <summary>Writes per order by grain type, the most first, those with none left out: "product 4.63, cart 3.65".</summary>
+    public static string ByGrain(IReadOnlyDictionary<string, double> byGrain) =>
+        string.Join(", ", byGrain.Where(w => w.Value > 0).OrderByDescending(w => w.Value).Select(w => $"{w.Key} {w.Value:0.00}"));
 
     public DateTimeOffset Started { get; init; }
 
