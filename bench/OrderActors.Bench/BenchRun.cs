@@ -345,7 +345,7 @@ public sealed partial class BenchRun(BenchSettings settings) : IAsyncDisposable
         var storageAfter = await database.StorageWritesAsync(id);
         var reminders = await database.TableWritesAsync("orleansreminders") - remindersBefore;
         var orders = Math.Max(1, actors.Count);
-        var byGrain = storageAfter.ToDictionary(w => w.Key, w => (w.Value - storageBefore.GetValueOrDefault(w.Key)) / (double)orders);
+        var byGrain = Database.WritesPerOrder(storageBefore, storageAfter, orders);
         var storage = byGrain.Values.Sum();
         report.FlashSale = new(actors.Count, actors.Errors, storage, reminders / (double)orders, actorsOversold, lockOversold, fairOversold, byGrain);
         var writes = $"{storage:0.00} storage ({SoakReport.ByGrain(byGrain)}) " +

@@ -61,6 +61,10 @@ public sealed class Database(string connectionString)
         return writes;
     }
 
+    /// <summary>Storage writes per order by grain type between two <see cref="StorageWritesAsync"/> readings.</summary>
+    public static Dictionary<string, double> WritesPerOrder(Dictionary<string, long> before, Dictionary<string, long> after, long orders) =>
+        after.ToDictionary(w => w.Key, w => (w.Value - before.GetValueOrDefault(w.Key)) / (double)Math.Max(1, orders));
+
     /// <summary>Rows inserted, updated and deleted in a table since the statistics were reset (flushed within ~10 s).</summary>
     public Task<long> TableWritesAsync(string table) =>
         ScalarAsync("SELECT n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_user_tables WHERE relname = @table", ("table", table));

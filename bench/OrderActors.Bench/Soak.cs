@@ -174,8 +174,8 @@ public sealed partial class BenchRun
         var checks = await SoakChecksAsync(plan, load);
         // Read after the checks, so that writes the load left to timers (acknowledgements, announcements) are counted.
         var writesAfter = await StorageWritesAsync();
-        var orders = Math.Max(1, writesAfter.Orders - writesBefore.Orders);
-        var writesPerOrder = writesAfter.ByGrain.ToDictionary(w => w.Key, w => Math.Round((w.Value - writesBefore.ByGrain.GetValueOrDefault(w.Key)) / (double)orders, 2));
+        var writesPerOrder = Database.WritesPerOrder(writesBefore.ByGrain, writesAfter.ByGrain, writesAfter.Orders - writesBefore.Orders)
+            .ToDictionary(w => w.Key, w => Math.Round(w.Value, 2));
         var (routes, gate, series) = SoakReport.Summarize(load.Samples, checks);
         var cpuWindows = SoakReport.CpuWindows(load.Samples, marks);
         var gateWindows = SoakReport.GateWindows(load.Samples, marks);

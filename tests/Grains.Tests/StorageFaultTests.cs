@@ -281,6 +281,21 @@ public sealed class StorageFaultTests(StandardCluster fixture)
     }
 
     [Fact]
+    public async Task An_acknowledgement_whose_write_failed_leaves_the_record_stored_and_the_audit_forgets_it()
+    {
+        var (sku, order) = await PlacedOrder(quantity: 2, price: 3m);
+        var product = Product(sku);
+
+        // The order acknowledges once its deadline is stored, a moment after it answered; the write that would store
+        // the forgotten record fails, and the activation goes with it.
+        await fixture.Grains.GetGrain<IStorageFaultGrain>("product").AddFaultOnWrite(product.GetGrainId(), new TimeoutException("injected storage timeout"));
+
+        await Poll.For(async () => (await StoredProduct(product)).Reservations.Count == 0, "the record forgotten by the audit");
+        Assert.Equal((5, 2, 3), Stock((await product.Get()).Value!));
+        Assert.Equal(OrderStatus.PendingPayment, (await order.Get()).Value!.Status);
+    }
+
+    [Fact]
     public async Task A_product_whose_first_write_failed_does_not_exist_and_can_be_created_again()
     {
         var sku = Unique.Key("sku");

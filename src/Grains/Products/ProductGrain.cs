@@ -339,12 +339,12 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         // Records that acknowledgements forgot leave storage before the reminder that would audit them does.
-        while (Product.Reservations.Count == 0 && Product.Version == Product.AnnouncedVersion && forgottenUnstored)
+        while (NothingToAudit && forgottenUnstored)
         {
             await writes.Persist();
         }
 
-        if (Product.Reservations.Count == 0 && Product.Version == Product.AnnouncedVersion)
+        if (NothingToAudit)
         {
             // Cleared before the await: a reservation made meanwhile registers the reminder anew, and that newer
             // registration has another version, which this unregistration (by the version it read) cannot remove.
@@ -382,6 +382,9 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
             await Persist();
         }
     }
+
+    /// <summary>No record to ask an order about and no stock change to announce: the audit reminder can go.</summary>
+    private bool NothingToAudit => Product.Reservations.Count == 0 && Product.Version == Product.AnnouncedVersion;
 
     /// <summary>Records a stock call until its order acknowledges it, persists it, and makes sure the audit will look at it.</summary>
     private async Task Record(string reservationId, ReservationStage stage, int quantity, long number)
@@ -495,23 +498,26 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
     {
         Product.Outbox.Add(Sku, eventType, delta is null ? new { product = view } : new { product = view, delta });
         Product.AnnouncedVersion = view.Version;
-        UntilAnnouncement();
+        CountAnnouncements();
         announcements = Math.Max(0, announcements - 1);
     }
 
-    /// <summary>Brings <see cref="announcements"/> up to date; returns how long until one is allowed (zero or less: now).</summary>
+    /// <summary>How long until an announcement is allowed (zero or less: now).</summary>
     private TimeSpan UntilAnnouncement()
     {
-        var interval = events.Value.StockChangeInterval;
-        if (interval <= TimeSpan.Zero)
-        {
-            return TimeSpan.Zero;
-        }
+        CountAnnouncements();
+        return announcements >= 1 ? TimeSpan.Zero : (1 - announcements) * events.Value.StockChangeInterval;
+    }
 
+    /// <summary>Brings <see cref="announcements"/> up to date: one more per interval since it was last counted (no limit without an interval).</summary>
+    private void CountAnnouncements()
+    {
+        var interval = events.Value.StockChangeInterval;
         var now = DateTime.UtcNow;
-        announcements = Math.Min(AnnouncementBurst, announcements + ((now - announcementsCounted) / interval));
+        announcements = interval <= TimeSpan.Zero
+            ? AnnouncementBurst
+            : Math.Min(AnnouncementBurst, announcements + ((now - announcementsCounted) / interval));
         announcementsCounted = now;
-        return announcements >= 1 ? TimeSpan.Zero : (1 - announcements) * interval;
     }
 
     /// <summary>Replies only once everything this reply was based on is durable.</summary>
