@@ -70,6 +70,23 @@ public sealed class OrleansSettingsTests
         Assert.Equal(TimeSpan.FromMinutes(15), collection.CollectionAge); // every other grain: Orleans' default
     }
 
+    [Theory]
+    [InlineData(null, 30)]
+    [InlineData("00:04:00", 240)]
+    public async Task A_silo_trusts_its_directory_cache_as_long_as_its_settings_say(string? age, int seconds)
+    {
+        var settings = GatewayFixture.NewClusterSettings();
+        if (age is not null)
+        {
+            settings["Orleans:DirectoryCacheAge"] = age;
+        }
+
+        await using var silo = GatewayFixture.BuildSilo(settings);
+
+        var directory = silo.Services.GetRequiredService<IOptions<GrainDirectoryOptions>>().Value;
+        Assert.Equal(TimeSpan.FromSeconds(seconds), directory.MaximumCacheTTL);
+    }
+
     [Fact]
     public async Task An_idle_order_and_cart_leave_the_silo_after_their_age_while_a_product_stays()
     {

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrderActors.Gateway.Hosting;
+using OrderActors.Grains.Abstractions;
 using OrderActors.Gateway.Http;
 
 namespace OrderActors.Gateway.Endpoints;
@@ -21,7 +22,7 @@ public static class AdminEndpoints
 
     private static async Task<Ok<ClusterView>> Cluster(IGrainFactory grains)
     {
-        var management = grains.GetGrain<IManagementGrain>(0);
+        var management = grains.Reference<IManagementGrain>(0);
         var entries = await management.GetDetailedHosts(onlyActive: false);
         var active = entries.Where(e => e.Status == SiloStatus.Active).Select(e => e.SiloAddress).ToArray();
         var statistics = active.Length == 0 ? [] : await management.GetRuntimeStatistics(active);

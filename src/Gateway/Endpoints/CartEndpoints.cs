@@ -44,5 +44,5 @@ public static class CartEndpoints
             ? (await Cart(grains, customerId).Checkout(idempotencyKey, shipping)).ToCreated(order => $"/api/orders/{order.OrderId}")
             : ResultHttp.MissingIdempotencyKey();
 
-    private static ICartGrain Cart(IGrainFactory grains, string customerId) => grains.GetGrain<ICartGrain>(customerId);
+    private static ICartGrain Cart(IGrainFactory grains, string customerId) => grains.Reference<ICartGrain>(customerId);
 }

@@ -17,5 +17,5 @@ public static class CustomerEndpoints
 
     private static async Task<Results<Ok<Page<OrderSummary>>, ProblemHttpResult>> Orders(
         string customerId, string? cursor, int? limit, IGrainFactory grains) =>
-        (await grains.GetGrain<IListingGrain>(0).CustomerOrders(customerId, cursor, limit ?? IListingGrain.DefaultLimit)).ToOk();
+        (await grains.Reference<IListingGrain>(0).CustomerOrders(customerId, cursor, limit ?? IListingGrain.DefaultLimit)).ToOk();
 }

@@ -18,7 +18,7 @@ public static class EventEndpoints
     }
 
     private static async Task<Results<Ok<Page<LoggedEvent>>, ProblemHttpResult>> Read(string? after, int? limit, string? types, IGrainFactory grains) =>
-        (await grains.GetGrain<IListingGrain>(0).Events(
+        (await grains.Reference<IListingGrain>(0).Events(
             after,
             limit ?? IListingGrain.DefaultLimit,
             types?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [])).ToOk();

@@ -60,5 +60,5 @@ public static class OrderEndpoints
     private static async Task<Results<Ok<OrderView>, ProblemHttpResult>> Cancel(string orderId, IGrainFactory grains) =>
         (await Order(grains, orderId).Cancel()).ToOk();
 
-    private static IOrderGrain Order(IGrainFactory grains, string orderId) => grains.GetGrain<IOrderGrain>(orderId);
+    private static IOrderGrain Order(IGrainFactory grains, string orderId) => grains.Reference<IOrderGrain>(orderId);
 }

@@ -67,7 +67,7 @@ public static class PaymentEndpoints
 
         RequestContext.Set(Actors.Key, Actors.PaymentProvider);
         var data = callback!.Data!;
-        var order = grains.GetGrain<IOrderGrain>(data.OrderId!);
+        var order = grains.Reference<IOrderGrain>(data.OrderId!);
         var result = callback.Type switch
         {
             "payment.succeeded" => await order.Pay(new Payment(data.Amount!.Value, eventId, data.Currency, data.PaymentId)),

@@ -48,16 +48,16 @@ public static class ProductEndpoints
         }
 
         var command = new CreateProduct(request.Name ?? "", request.Description ?? "", price, request.Currency ?? "USD", request.Stock ?? 0, request.RequiresShipping ?? false);
-        var result = await grains.GetGrain<IProductGrain>(request.Sku).Create(command);
+        var result = await grains.Reference<IProductGrain>(request.Sku).Create(command);
         return result.ToCreated(product => $"/api/products/{product.Sku}");
     }
 
     private static async Task<Results<Ok<Page<ProductSummary>>, ProblemHttpResult>> Search(
         string? query, string? cursor, int? limit, IGrainFactory grains) =>
-        (await grains.GetGrain<IListingGrain>(0).SearchProducts(query, cursor, limit ?? IListingGrain.DefaultLimit)).ToOk();
+        (await grains.Reference<IListingGrain>(0).SearchProducts(query, cursor, limit ?? IListingGrain.DefaultLimit)).ToOk();
 
     private static async Task<Results<Ok<ProductView>, ProblemHttpResult>> Get(string sku, IGrainFactory grains) =>
-        (await grains.GetGrain<IProductGrain>(sku).Get()).ToOk();
+        (await grains.Reference<IProductGrain>(sku).Get()).ToOk();
 
     private static async Task<Results<Ok<ProductView>, ProblemHttpResult>> Update(
         string sku, UpdateProductRequest request, HttpRequest http, IGrainFactory grains)
@@ -67,7 +67,7 @@ public static class ProductEndpoints
             return ResultHttp.Invalid("price", "is required");
         }
 
-        var product = grains.GetGrain<IProductGrain>(sku);
+        var product = grains.Reference<IProductGrain>(sku);
         var command = new UpdateProduct(request.Name ?? "", request.Description ?? "", price, request.Currency ?? "USD", IfMatch.AcceptedVersions(http), request.RequiresShipping);
         var result = await product.Update(command);
         if (result.Error?.Kind == ErrorKind.PreconditionFailed && ETags.Of((await product.Get()).Value) is { } current)
@@ -81,9 +81,9 @@ public static class ProductEndpoints
 
     private static async Task<Results<Ok<ProductView>, ProblemHttpResult>> AdjustStock(string sku, StockRequest request, IGrainFactory grains) =>
         request.Delta is { } delta
-            ? (await grains.GetGrain<IProductGrain>(sku).AdjustStock(delta)).ToOk()
+            ? (await grains.Reference<IProductGrain>(sku).AdjustStock(delta)).ToOk()
             : ResultHttp.Invalid("delta", "is required");
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Deactivate(string sku, IGrainFactory grains) =>
-        (await grains.GetGrain<IProductGrain>(sku).Deactivate()).ToNoContent();
+        (await grains.Reference<IProductGrain>(sku).Deactivate()).ToNoContent();
 }

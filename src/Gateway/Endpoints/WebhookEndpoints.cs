@@ -29,21 +29,21 @@ public static class WebhookEndpoints
     }
 
     private static async Task<Results<Created<WebhookCreated>, ProblemHttpResult>> Create(CreateWebhookRequest request, IGrainFactory grains) =>
-        (await grains.GetGrain<IWebhookGrain>($"wh_{Guid.NewGuid():N}").Create(request.Url, request.Types))
+        (await grains.Reference<IWebhookGrain>($"wh_{Guid.NewGuid():N}").Create(request.Url, request.Types))
         .ToCreated(webhook => $"/api/admin/webhooks/{webhook.Id}");
 
     private static async Task<Ok<IReadOnlyList<WebhookView>>> List(IGrainFactory grains) =>
-        TypedResults.Ok(await grains.GetGrain<IWebhookRegistryGrain>(IWebhookRegistryGrain.Key).List());
+        TypedResults.Ok(await grains.Reference<IWebhookRegistryGrain>(IWebhookRegistryGrain.Key).List());
 
     private static async Task<Results<Ok<WebhookView>, ProblemHttpResult>> Get(string id, IGrainFactory grains) =>
-        (await grains.GetGrain<IWebhookGrain>(id).Get()).ToOk();
+        (await grains.Reference<IWebhookGrain>(id).Get()).ToOk();
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, IGrainFactory grains) =>
-        (await grains.GetGrain<IWebhookGrain>(id).Delete()).ToNoContent();
+        (await grains.Reference<IWebhookGrain>(id).Delete()).ToNoContent();
 
     private static async Task<Results<Ok<IReadOnlyList<DeadLetter>>, ProblemHttpResult>> DeadLetters(string id, IGrainFactory grains) =>
-        (await grains.GetGrain<IWebhookGrain>(id).DeadLetters()).ToOk();
+        (await grains.Reference<IWebhookGrain>(id).DeadLetters()).ToOk();
 
     private static async Task<Results<Accepted<WebhookReplay>, ProblemHttpResult>> Replay(string id, ReplayRequest? request, IGrainFactory grains) =>
-        (await grains.GetGrain<IWebhookGrain>(id).Replay(request?.EventId)).ToAccepted();
+        (await grains.Reference<IWebhookGrain>(id).Replay(request?.EventId)).ToAccepted();
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OrderActors.Gateway.Http;
+using OrderActors.Grains.Abstractions;
 
 namespace OrderActors.Gateway.Hosting;
 
@@ -10,7 +11,7 @@ public sealed class ClusterHealthCheck(IClusterClient client) : IHealthCheck
     {
         try
         {
-            var silos = await client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)
+            var silos = await client.Reference<IManagementGrain>(0).GetHosts(onlyActive: true)
                 .WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
             return silos.Count > 0
                 ? HealthCheckResult.Healthy($"{silos.Count} active silo(s).")

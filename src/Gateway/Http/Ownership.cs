@@ -33,7 +33,7 @@ public sealed class OrderOwnerFilter(IGrainFactory grains) : IEndpointFilter
             return await next(context);
         }
 
-        var order = await grains.GetGrain<IOrderGrain>((string)http.Request.RouteValues["orderId"]!).Get();
+        var order = await grains.Reference<IOrderGrain>((string)http.Request.RouteValues["orderId"]!).Get();
         return order.IsSuccess && order.Value!.CustomerId == Ownership.Subject(http.User)
             ? await next(context)
             : Ownership.NotFound();

@@ -60,7 +60,7 @@ public sealed class CartGrain(
             return await RemoveLine(sku);
         }
 
-        var product = await GrainFactory.GetGrain<IProductGrain>(sku).Get();
+        var product = await GrainFactory.Reference<IProductGrain>(sku).Get();
         if (!product.IsSuccess)
         {
             return product.Error;
@@ -181,7 +181,7 @@ public sealed class CartGrain(
     /// <summary>Asks the recorded order to exist (or to finish existing) and records the answer.</summary>
     private async Task<Result<OrderView>> Finish(string key, CheckoutRecord record)
     {
-        var order = GrainFactory.GetGrain<IOrderGrain>(record.OrderId);
+        var order = GrainFactory.Reference<IOrderGrain>(record.OrderId);
         switch (record.Outcome)
         {
             case CheckoutOutcome.Placed:
@@ -266,7 +266,7 @@ public sealed class CartGrain(
     private async Task<CartView> View(ProductView? known = null)
     {
         var products = await Task.WhenAll(Cart.Lines.Select(async l =>
-            known is not null && l.Sku == known.Sku ? known : (await GrainFactory.GetGrain<IProductGrain>(l.Sku).Get()).Value!));
+            known is not null && l.Sku == known.Sku ? known : (await GrainFactory.Reference<IProductGrain>(l.Sku).Get()).Value!));
         var lines = Cart.Lines.Zip(products, (line, view) =>
             new CartLineView(line.Sku, view.Name, view.Price, line.Quantity, view.Price * line.Quantity)).ToList();
         return new CartView(CustomerId, lines, lines.Sum(l => l.LineTotal), Cart.Lines.Count == 0 ? null : Cart.Currency);

@@ -161,7 +161,7 @@ public sealed class DeadlineGrain : Grain, IDeadlineGrain, IRemindable
     {
         try
         {
-            return (false, await GrainFactory.GetGrain<IOrderGrain>(orderId).CheckDeadline());
+            return (false, await GrainFactory.Reference<IOrderGrain>(orderId).CheckDeadline());
         }
         catch (Exception exception)
         {

@@ -541,7 +541,7 @@ public sealed class OrderGrain(
     /// <summary>Persists the order with the events of its change (the listings and integrations read them from the log).</summary>
     private Task Save() => Order.Outbox.Write(state.WriteStateAsync);
 
-    private IDeadlineGrain Deadlines() => GrainFactory.GetGrain<IDeadlineGrain>(DeadlineGrain.KeyFor(OrderId, Options.DeadlineShards));
+    private IDeadlineGrain Deadlines() => GrainFactory.Reference<IDeadlineGrain>(DeadlineGrain.KeyFor(OrderId, Options.DeadlineShards));
 
     private Task Track(DateTimeOffset due) => Deadlines().Track(OrderId, due);
 
@@ -638,7 +638,7 @@ public sealed class OrderGrain(
             : Error.Conflict("The cart's products are priced in different currencies; update the cart and try again.");
     }
 
-    private IProductGrain Product(string sku) => GrainFactory.GetGrain<IProductGrain>(sku);
+    private IProductGrain Product(string sku) => GrainFactory.Reference<IProductGrain>(sku);
 
     private Error Refuse(string action) => Error.WrongStatus(Order.Status, action);
 

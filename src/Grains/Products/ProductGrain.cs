@@ -355,7 +355,7 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
 
         var cutoff = DateTimeOffset.UtcNow - options.Value.RecoveryDelay;
         var old = Product.Reservations.Where(r => r.Value.ReservedAt <= cutoff).ToList();
-        var fates = await Task.WhenAll(old.Select(r => GrainFactory.GetGrain<IOrderGrain>(r.Key).GetReservationFate(Sku, r.Value.Stage, r.Value.Number)));
+        var fates = await Task.WhenAll(old.Select(r => GrainFactory.Reference<IOrderGrain>(r.Key).GetReservationFate(Sku, r.Value.Stage, r.Value.Number)));
         var changed = false;
         foreach (var ((id, asked), fate) in old.Zip(fates))
         {

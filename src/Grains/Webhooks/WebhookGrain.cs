@@ -51,7 +51,7 @@ public sealed class WebhookGrain : LogConsumerGrain<WebhookState>, IWebhookGrain
 
     private WebhookState Subscription => State.State;
 
-    private IWebhookRegistryGrain Registry => GrainFactory.GetGrain<IWebhookRegistryGrain>(IWebhookRegistryGrain.Key);
+    private IWebhookRegistryGrain Registry => GrainFactory.Reference<IWebhookRegistryGrain>(IWebhookRegistryGrain.Key);
 
     protected override string Consumer => $"webhook:{Id}";
 

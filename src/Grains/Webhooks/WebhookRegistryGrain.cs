@@ -30,7 +30,7 @@ public sealed class WebhookRegistryGrain(
 
     public async Task<IReadOnlyList<WebhookView>> List()
     {
-        var answers = await Task.WhenAll(state.State.Ids.Select(id => GrainFactory.GetGrain<IWebhookGrain>(id).Get()));
+        var answers = await Task.WhenAll(state.State.Ids.Select(id => GrainFactory.Reference<IWebhookGrain>(id).Get()));
         var gone = state.State.Ids.Where((_, i) => answers[i].Error?.Kind == ErrorKind.NotFound).ToList();
         if (gone.Count > 0)
         {
@@ -45,7 +45,7 @@ public sealed class WebhookRegistryGrain(
     {
         foreach (var id in state.State.Ids)
         {
-            GrainFactory.GetGrain<IWebhookGrain>(id).Wake().Ignore();
+            GrainFactory.Reference<IWebhookGrain>(id).Wake().Ignore();
         }
 
         return Task.CompletedTask;

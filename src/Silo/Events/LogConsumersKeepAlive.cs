@@ -45,8 +45,8 @@ public sealed class LogConsumersKeepAlive(
     {
         try
         {
-            await grains.GetGrain<IListingProjectionGrain>(IListingProjectionGrain.Key).Wake();
-            await grains.GetGrain<IWebhookRegistryGrain>(IWebhookRegistryGrain.Key).WakeAll();
+            await grains.Reference<IListingProjectionGrain>(IListingProjectionGrain.Key).Wake();
+            await grains.Reference<IWebhookRegistryGrain>(IWebhookRegistryGrain.Key).WakeAll();
         }
         catch (Exception exception)
         {

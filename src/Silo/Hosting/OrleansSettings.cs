@@ -44,6 +44,12 @@ public sealed class OrleansSettings
     /// <summary>The same for a customer's cart, changed a few times while the customer shops, then checked out or left.</summary>
     public TimeSpan CartIdleAge { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How long a silo trusts what it learned of where another silo's grain lives before asking the directory again
+    /// (Orleans' <c>GrainDirectoryOptions.MaximumCacheTTL</c>). Expired entries leave the cache once per this period.
+    /// </summary>
+    public TimeSpan DirectoryCacheAge { get; set; } = TimeSpan.FromSeconds(30);
+
     public IPAddress ResolveAdvertisedAddress()
     {
         if (!string.Equals(AdvertisedAddress, "auto", StringComparison.OrdinalIgnoreCase))
