@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.OutputCaching;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using OrderActors.Grains.Abstractions;
-using OrderActors.Hosting;
 using StackExchange.Redis;
 using ZiggyCreatures.Caching.Fusion;
 using ZiggyCreatures.Caching.Fusion.Serialization.SystemTextJson;
@@ -28,7 +27,7 @@ public static class CatalogCacheStore
     /// </summary>
     public static IServiceCollection AddCatalogCacheStore(this IServiceCollection services, IConfiguration configuration)
     {
-        var redis = RedisConnections.Options(configuration.GetConnectionString("OutputCache") ?? configuration.GetConnectionString("Redis")!);
+        var redis = ConfigurationOptions.Parse(configuration.GetConnectionString("OutputCache") ?? configuration.GetConnectionString("Redis")!);
         // Start without Redis and fail each call at once while it is away: a cache outage is a miss, not a wait.
         redis.AbortOnConnectFail = false;
         redis.BacklogPolicy = BacklogPolicy.FailFast;

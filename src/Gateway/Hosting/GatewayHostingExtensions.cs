@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using OrderActors.Gateway.Http;
 using OrderActors.Hosting;
 using Orleans.Configuration;
+using StackExchange.Redis;
 
 namespace OrderActors.Gateway.Hosting;
 
@@ -30,7 +31,7 @@ public static class GatewayHostingExtensions
             client.Configure<ClientMessagingOptions>(configuration.GetSection("Messaging"));
             // How soon the gateway stops sending through a silo the cluster declared dead (docs/operations.md).
             client.Configure<GatewayOptions>(configuration.GetSection("Gateways"));
-            client.UseRedisClustering(options => options.ConfigurationOptions = RedisConnections.Options(redis));
+            client.UseRedisClustering(options => options.ConfigurationOptions = ConfigurationOptions.Parse(redis));
             // Wait for the cluster rather than fail: silos and gateways may start in any order.
             client.UseConnectionRetryFilter(async (_, cancellationToken) =>
             {

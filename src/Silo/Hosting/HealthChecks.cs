@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
-using OrderActors.Hosting;
 using StackExchange.Redis;
 
 namespace OrderActors.Silo.Hosting;
@@ -34,7 +33,7 @@ public sealed class RedisHealthCheck(IConfiguration configuration) : IHealthChec
 {
     private readonly Lazy<Task<ConnectionMultiplexer>> connection = new(() =>
     {
-        var options = RedisConnections.Options(configuration.GetConnectionString("Redis")!);
+        var options = ConfigurationOptions.Parse(configuration.GetConnectionString("Redis")!);
         options.AbortOnConnectFail = false;
         return ConnectionMultiplexer.ConnectAsync(options);
     });

@@ -14,6 +14,7 @@ using OrderActors.Silo.ReadModel;
 using OrderActors.Silo.Schema;
 using Orleans.Configuration;
 using Orleans.Dashboard;
+using StackExchange.Redis;
 
 namespace OrderActors.Silo.Hosting;
 
@@ -67,7 +68,7 @@ public static class SiloHostingExtensions
                 options.ClassSpecificCollectionAge[typeof(OrderGrain).FullName!] = settings.OrderIdleAge;
                 options.ClassSpecificCollectionAge[typeof(CartGrain).FullName!] = settings.CartIdleAge;
             });
-            silo.UseRedisClustering(options => options.ConfigurationOptions = RedisConnections.Options(redis));
+            silo.UseRedisClustering(options => options.ConfigurationOptions = ConfigurationOptions.Parse(redis));
             silo.ConfigureEndpoints(settings.ResolveAdvertisedAddress(), settings.SiloPort, settings.GatewayPort, settings.ListenOnAnyAddress);
             foreach (var (name, deleteOnClear) in new[] { (StorageNames.Orders, false), (StorageNames.Carts, true) })
             {
