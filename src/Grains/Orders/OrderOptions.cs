@@ -31,9 +31,10 @@ public sealed class OrderOptions
     /// <summary>
     /// How long a product may hold acknowledgements in memory only: the next write of the product stores them, or a write
     /// of their own this long after the first of them. Nothing waits on them; a crash in between only makes the
-    /// product's audit ask those orders again.
+    /// product's audit ask those orders again. Longer than the few seconds between a catalog product's reservations at
+    /// a busy hour, so that the next reservation's write, not one of their own, usually stores them.
     /// </summary>
-    public TimeSpan AcknowledgementWriteDelay { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan AcknowledgementWriteDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long checkout and payment idempotency keys are remembered.</summary>
     public TimeSpan IdempotencyKeyRetention { get; set; } = TimeSpan.FromHours(24);
