@@ -87,6 +87,19 @@ public sealed class OrleansSettingsTests
         Assert.Equal(TimeSpan.FromSeconds(seconds), directory.MaximumCacheTTL);
     }
 
+    [Theory]
+    [InlineData("00:00:00")]
+    [InlineData("-00:00:01")]
+    public async Task A_directory_cache_age_that_is_not_positive_is_refused_by_name(string age)
+    {
+        var settings = GatewayFixture.NewClusterSettings();
+        settings["Orleans:DirectoryCacheAge"] = age;
+        await using var silo = GatewayFixture.BuildSilo(settings);
+
+        var refusal = Assert.Throws<InvalidOperationException>(() => silo.Services.GetRequiredService<IOptions<GrainDirectoryOptions>>().Value);
+        Assert.Contains("Orleans:DirectoryCacheAge", refusal.Message);
+    }
+
     [Fact]
     public async Task An_idle_order_and_cart_leave_the_silo_after_their_age_while_a_product_stays()
     {

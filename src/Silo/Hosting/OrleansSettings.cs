@@ -50,6 +50,11 @@ public sealed class OrleansSettings
     /// </summary>
     public TimeSpan DirectoryCacheAge { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary><see cref="DirectoryCacheAge"/>, refused unless positive (Orleans' own refusal names no setting).</summary>
+    public TimeSpan ValidDirectoryCacheAge => DirectoryCacheAge > TimeSpan.Zero
+        ? DirectoryCacheAge
+        : throw new InvalidOperationException($"Orleans:DirectoryCacheAge is '{DirectoryCacheAge}'; expected more than zero.");
+
     public IPAddress ResolveAdvertisedAddress()
     {
         if (!string.Equals(AdvertisedAddress, "auto", StringComparison.OrdinalIgnoreCase))

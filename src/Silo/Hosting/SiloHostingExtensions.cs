@@ -100,7 +100,7 @@ public static class SiloHostingExtensions
                 // already knew: every call to a new cart or order is forwarded. Random placement splits them evenly.
                 silo.Services.AddSingleton<PlacementStrategy, RandomPlacement>();
             }
-            silo.Configure<GrainDirectoryOptions>(options => options.MaximumCacheTTL = settings.DirectoryCacheAge);
+            silo.Configure<GrainDirectoryOptions>(options => options.MaximumCacheTTL = settings.ValidDirectoryCacheAge);
             if (settings.UsesStronglyConsistentDirectory)
             {
                 // Orleans' strongly consistent in-cluster directory: a joining or leaving silo hands its directory range
