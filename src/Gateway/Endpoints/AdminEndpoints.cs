@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrderActors.Gateway.Hosting;
-using OrderActors.Grains.Abstractions;
 using OrderActors.Gateway.Http;
+using OrderActors.Grains.Abstractions;
 
 namespace OrderActors.Gateway.Endpoints;
 
