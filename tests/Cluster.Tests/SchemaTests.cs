@@ -98,50 +98,41 @@ public sealed class SchemaTests : IAsyncLifetime
                 """);
             await ExecuteAsync(connection, "SET plan_cache_mode = force_generic_plan");
 
-            foreach (var query in new[] { "ReadFromStorageKey", "WriteToStorageKey", "ClearStorageKey", "DeleteStorageKey" })
+            foreach (var query in new[] { "ReadFromStorageKey", "ClearStorageKey", "DeleteStorageKey" })
             {
-                var plan = (await GenericPlanAsync(connection, query, key)).Split('\n');
-                var scans = plan.Index().Where(line => line.Item.Contains("Scan", StringComparison.Ordinal) &&
-                                                       line.Item.Contains(" on orleansstorage", StringComparison.OrdinalIgnoreCase)).ToList();
-                Assert.True(scans.Count > 0, $"{query} does not read the table:\n{string.Join('\n', plan)}");
-                foreach (var (at, scan) in scans)
-                {
-                    Assert.True(scan.TrimStart('-', '>', ' ').StartsWith("Index Scan using orleansstorage_key on", StringComparison.OrdinalIgnoreCase) &&
-                                plan[at + 1].StartsWith("Index Cond:", StringComparison.Ordinal) &&
-                                plan[at + 1].Contains("grainidextensionstring", StringComparison.OrdinalIgnoreCase),
-                        $"{query} does not look its row up by the whole key:\n{string.Join('\n', plan)}");
-                }
+                AssertFindsRowByWholeKey(query, await GenericPlanAsync(connection, query, key));
             }
 
-            // The row is still found, and only it is changed.
-            Assert.Equal(2, await WriteAsync(connection, key, version: 1, [2]));
+            // The write is a function call (schema 9): what must use the key is the plan of the update inside it, which
+            // PL/pgSQL caches for the connection like a prepared statement. The row is still found, and only it is changed.
+            var plans = await NestedPlansAsync(connection, async () => Assert.Equal(2, await WriteAsync(connection, key, version: 1, [2])));
+            AssertFindsRowByWholeKey("the write's update", Assert.Single(plans, plan => Regex.IsMatch(plan, @"Update on (public\.)?orleansstorage\b")));
             Assert.Equal([2], (await ReadStateAsync(connection, key))!.Payload);
         });
     }
 
     [Fact]
-    public async Task The_prepared_storage_write_is_planned_once_not_on_every_write()
+    public async Task The_storage_write_is_planned_once_not_on_every_write()
     {
-        // A silo's connection prepares the write after two uses (SiloHostingExtensions.ForProviders); PostgreSQL plans a
-        // prepared statement for each execution's values five times, then keeps its generic plan unless those custom
-        // plans looked cheaper. With the outbox function IMMUTABLE they always did (the planner ran it on the payload),
-        // and every write was planned anew.
+        // PostgreSQL plans a cached statement (prepared, or inside a PL/pgSQL function, as the write is since schema 9)
+        // for each execution's values five times, then keeps its generic plan unless those custom plans looked cheaper.
+        // With the outbox function IMMUTABLE they always did (the planner ran it on the payload), and every write was
+        // planned anew. A generic plan names its values as parameters ($1, ...); a custom plan holds the values themselves.
         await using var connection = await OpenAsync(SiloHostingExtensions.ForProviders(TestEnvironment.Postgres));
         var key = GrainKey.New(extension: "planned-once");
-        var payload = "{\"lines\":[],\"outbox\":{\"lastSequence\":0,\"pending\":[],\"entityId\":\"planned-once\"}}"u8.ToArray();
+        var payload = "{\"lines\":[],\"outbox\":{\"lastSequence\":0,\"pending\":[{\"sequence\":1,\"type\":\"t\",\"at\":\"2026-12-06T00:00:00Z\",\"actor\":\"a\",\"data\":{}}],\"entityId\":\"planned-once\"}}"u8.ToArray();
         int? version = null;
-        for (var write = 1; write <= 12; write++)
+        for (var write = 1; write <= 11; write++)
         {
             version = await WriteAsync(connection, key, version, payload);
             Assert.Equal(write, version);
         }
 
-        await using var plans = new NpgsqlCommand(
-            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%orderactors_outbox%'", connection);
-        await using var reader = await plans.ExecuteReaderAsync();
-        Assert.True(await reader.ReadAsync(), "the write was never prepared");
-        var (generic, custom) = (reader.GetInt64(0), reader.GetInt64(1));
-        Assert.True(generic > 0, $"the prepared write was planned for each execution: {custom} custom plans, no generic one");
+        var plans = await NestedPlansAsync(connection, async () => Assert.Equal(12, await WriteAsync(connection, key, version, payload)));
+        var statements = plans.Where(plan => Regex.IsMatch(plan, @"(Update|Insert) on (public\.)?(orleansstorage|orderactors_events)\b")).ToList();
+        Assert.Equal(2, statements.Count); // the update, and the outbox's insert
+        Assert.All(statements, plan => Assert.True(plan.Contains("$1", StringComparison.Ordinal) && !plan.Contains("planned-once", StringComparison.Ordinal),
+            $"the write was planned for its values on its twelfth execution:\n{plan}"));
     }
 
     [Fact]
@@ -462,6 +453,59 @@ public sealed class SchemaTests : IAsyncLifetime
         }
 
         return string.Join('\n', lines);
+    }
+
+    /// <summary>Asserts that every read of the storage table in <paramref name="plan"/> looks its row up through the whole key.</summary>
+    private static void AssertFindsRowByWholeKey(string what, string plan)
+    {
+        var lines = plan.Split('\n').Select(line => line.Trim()).ToArray();
+        var scans = lines.Index().Where(line => line.Item.Contains("Scan", StringComparison.Ordinal) &&
+                                                Regex.IsMatch(line.Item, @" on (public\.)?orleansstorage\b", RegexOptions.IgnoreCase)).ToList();
+        Assert.True(scans.Count > 0, $"{what} does not read the table:\n{plan}");
+        foreach (var (at, scan) in scans)
+        {
+            // A verbose plan (auto_explain's) puts an Output line between the scan and its condition.
+            var condition = lines.Skip(at + 1).SkipWhile(line => line.StartsWith("Output:", StringComparison.Ordinal)).FirstOrDefault() ?? "";
+            Assert.True(scan.TrimStart('-', '>', ' ').StartsWith("Index Scan using orleansstorage_key on", StringComparison.OrdinalIgnoreCase) &&
+                        condition.StartsWith("Index Cond:", StringComparison.Ordinal) &&
+                        condition.Contains("grainidextensionstring", StringComparison.OrdinalIgnoreCase),
+                $"{what} does not look its row up by the whole key:\n{plan}");
+        }
+    }
+
+    /// <summary>
+    /// The plans of the statements run inside functions while <paramref name="action"/> runs on this connection, as
+    /// PostgreSQL's auto_explain reports them (sent to this client as notices).
+    /// </summary>
+    private static async Task<List<string>> NestedPlansAsync(NpgsqlConnection connection, Func<Task> action)
+    {
+        var plans = new List<string>();
+        NoticeEventHandler collect = (_, e) =>
+        {
+            if (e.Notice.MessageText.Contains("plan:", StringComparison.Ordinal))
+            {
+                plans.Add(e.Notice.MessageText);
+            }
+        };
+        await ExecuteAsync(connection, """
+            LOAD 'auto_explain';
+            SET auto_explain.log_min_duration = 0;
+            SET auto_explain.log_nested_statements = on;
+            SET auto_explain.log_verbose = on;
+            SET client_min_messages = log
+            """);
+        connection.Notice += collect;
+        try
+        {
+            await action();
+        }
+        finally
+        {
+            connection.Notice -= collect;
+            await ExecuteAsync(connection, "SET auto_explain.log_min_duration = -1; RESET client_min_messages");
+        }
+
+        return plans;
     }
 
     /// <summary>
