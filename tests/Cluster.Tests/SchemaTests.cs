@@ -185,6 +185,39 @@ public sealed class SchemaTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_states_outbox_reaches_the_event_log_only_with_a_write_that_stored_it_and_only_once()
+    {
+        await using var connection = await OpenAsync(TestEnvironment.Postgres);
+        var key = GrainKey.New(extension: "outbox-1");
+        var first = Outbox(key, 1);
+        var both = Outbox(key, 1, 2);
+
+        Assert.Equal(1, await WriteAsync(connection, key, version: null, first));
+        Assert.Equal([1L], await LoggedAsync());
+
+        // Conflicts store nothing, so they log nothing: a stale version, a lost first write.
+        Assert.Equal(7, await WriteAsync(connection, key, version: 7, both));
+        Assert.Null(await WriteAsync(connection, key, version: null, both));
+        Assert.Equal([1L], await LoggedAsync());
+
+        // A stored write logs what is new; an event still pending from an earlier write is not logged twice.
+        Assert.Equal(2, await WriteAsync(connection, key, version: 1, both));
+        Assert.Equal([1L, 2L], await LoggedAsync());
+
+        Task<List<long>> LoggedAsync() => ListAsync<long>(connection,
+            $"SELECT sequence FROM orderactors_events WHERE service_id = '{key.ServiceId}' AND entity_id = '{key.Extension}' ORDER BY sequence");
+
+        static byte[] Outbox(GrainKey key, params int[] sequences) => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            outbox = new
+            {
+                entityId = key.Extension,
+                pending = sequences.Select(n => new { sequence = n, type = "t", at = "2026-12-06T00:00:00Z", actor = "a", data = new { } }),
+            },
+        });
+    }
+
+    [Fact]
     public async Task Concurrent_first_writes_leave_one_row()
     {
         const int Writers = 8;
