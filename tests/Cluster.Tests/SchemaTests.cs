@@ -557,7 +557,6 @@ public sealed class SchemaTests : IAsyncLifetime
             ("GrainIdHash", "integer", key.GrainIdHash.ToString(CultureInfo.InvariantCulture)),
             ("GrainTypeHash", "integer", key.GrainTypeHash.ToString(CultureInfo.InvariantCulture)),
             ("GrainStateVersion", "integer", "1"),
-            ("PayloadBinary", "bytea", "'\\x02'::bytea"),
         ];
         var text = await QueryTextAsync(connection, queryKey);
         for (var i = 0; i < parameters.Length; i++)
