@@ -338,6 +338,10 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
     /// <summary>Asks the order behind every record older than the recovery delay what should become of it.</summary>
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        // Decided on what is stored: a write in flight (a timer's announcement, say) may yet fail and take this
+        // activation with it, and a reminder dropped on its unsaved state would leave no one to announce what is stored.
+        await writes.Durable();
+
         // Records that acknowledgements forgot leave storage before the reminder that would audit them does.
         while (NothingToAudit && forgottenUnstored)
         {
