@@ -42,6 +42,12 @@ public sealed class GroupCommit(Func<Task> write, TimeSpan delay = default)
         return batch.Task;
     }
 
+    /// <summary>
+    /// Whether a write failed: the in-memory state may hold changes that were never stored, and nothing may be written
+    /// from it again (its activation is being discarded).
+    /// </summary>
+    public bool Failed => failure is not null;
+
     /// <summary>Completes when everything the caller may have observed is durable; for replies that changed nothing.</summary>
     public Task Durable() =>
         failure is not null ? Task.FromException(failure) : (next ?? writing)?.Task ?? Task.CompletedTask;

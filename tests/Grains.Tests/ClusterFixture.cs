@@ -31,16 +31,19 @@ public abstract class ClusterFixture<TSilo> : IAsyncLifetime
     /// <param name="paymentWindow">How long orders wait for payment.</param>
     /// <param name="cartIdleTime">How long carts live untouched (keys are kept half as long).</param>
     /// <param name="orders">Changes to the order options set here (audits after one second, acknowledgements written after 50 ms).</param>
-    protected static void ConfigureSilo(ISiloBuilder silo, TimeSpan paymentWindow, TimeSpan cartIdleTime, Action<OrderOptions>? orders = null)
+    /// <param name="storageLatency">How long storage takes to answer each read and write (none by default).</param>
+    protected static void ConfigureSilo(
+        ISiloBuilder silo, TimeSpan paymentWindow, TimeSpan cartIdleTime, Action<OrderOptions>? orders = null, TimeSpan storageLatency = default)
     {
         foreach (var name in new[] { StorageNames.Orders, StorageNames.Carts })
         {
             // Memory storage that fails on demand (IStorageFaultGrain), under the silo's rule for failed writes.
             silo.AddFaultInjectionMemoryStorage(
-                name, options => options.GrainStorageSerializer = new StateJsonSerializer(), faults => faults.Latency = TimeSpan.Zero);
+                name, options => options.GrainStorageSerializer = new StateJsonSerializer(), faults => faults.Latency = storageLatency);
         }
 
         silo.AddDiscardOnFailure();
+        silo.Services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(SiloLogs.Provider);
         // The log the readers under test read (LogConsumerFaultTests); the product and order grains only write to theirs.
         silo.Services.AddSingleton<MemoryEventLog>();
         silo.Services.AddSingleton<IEventLog>(services => services.GetRequiredService<MemoryEventLog>());
@@ -104,6 +107,21 @@ public sealed class LazyAcknowledgementCluster : ClusterFixture<LazyAcknowledgem
                 orders.AcknowledgementWriteDelay = TimeSpan.FromMinutes(1);
                 orders.RecoveryDelay = TimeSpan.FromMinutes(1);
             });
+    }
+}
+
+/// <summary>
+/// A standard cluster whose storage answers each read and write after <see cref="Latency"/>: a write stays in flight
+/// long enough for a test to act while it is.
+/// </summary>
+public sealed class SlowStorageCluster : ClusterFixture<SlowStorageCluster.Silo>
+{
+    public static readonly TimeSpan Latency = TimeSpan.FromMilliseconds(300);
+
+    public sealed class Silo : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder) =>
+            ConfigureSilo(siloBuilder, TimeSpan.FromMinutes(15), TimeSpan.FromDays(7), storageLatency: Latency);
     }
 }
 

@@ -86,10 +86,11 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
 
     /// <summary>
     /// Stores what acknowledgements forgot before the activation goes, so that its next activation's audit need not ask
-    /// their orders again. Best effort: a record left stored is audited as after a crash.
+    /// their orders again. Best effort: a record left stored is audited as after a crash. An activation discarded after
+    /// a failed write stores nothing: its state may hold changes that never were.
     /// </summary>
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
-        forgottenUnstored ? writes.Persist() : Task.CompletedTask;
+        forgottenUnstored && !writes.Failed ? writes.Persist() : Task.CompletedTask;
 
     private string Sku => this.GetPrimaryKeyString();
 
