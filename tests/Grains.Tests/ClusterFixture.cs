@@ -111,8 +111,9 @@ public sealed class LazyAcknowledgementCluster : ClusterFixture<LazyAcknowledgem
 }
 
 /// <summary>
-/// A standard cluster whose storage answers each read and write after <see cref="Latency"/>: a write stays in flight
-/// long enough for a test to act while it is.
+/// A standard cluster whose storage answers each read and write after <see cref="Latency"/>, so that a write stays in
+/// flight long enough for a test to act while it is, and whose products announce stock changes at most once a minute:
+/// a change a test leaves unannounced stays so until the product's next activation.
 /// </summary>
 public sealed class SlowStorageCluster : ClusterFixture<SlowStorageCluster.Silo>
 {
@@ -120,8 +121,11 @@ public sealed class SlowStorageCluster : ClusterFixture<SlowStorageCluster.Silo>
 
     public sealed class Silo : ISiloConfigurator
     {
-        public void Configure(ISiloBuilder siloBuilder) =>
+        public void Configure(ISiloBuilder siloBuilder)
+        {
             ConfigureSilo(siloBuilder, TimeSpan.FromMinutes(15), TimeSpan.FromDays(7), storageLatency: Latency);
+            siloBuilder.Services.Configure<EventOptions>(options => options.StockChangeInterval = TimeSpan.FromMinutes(1));
+        }
     }
 }
 
