@@ -10,18 +10,21 @@ using silo::OrderActors.Silo.Hosting;
 namespace OrderActors.Gateway.Tests;
 
 /// <summary>
-/// A gateway and silo whose webhooks retry fast: first retry after about 0.5 s, six attempts, one second to answer.
+/// A gateway and silo whose webhooks retry fast: first retry after about 0.5 s, six attempts, <see cref="Timeout"/> to
+/// answer — long enough that a CI machine starved for a moment does not turn a receiver's prompt answer into a timeout.
 /// </summary>
 public sealed class FastWebhookRetriesFixture : GatewayFixture
 {
     public const int MaxAttempts = 6;
+
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
 
     protected override IReadOnlyDictionary<string, string?> Overrides { get; } = new Dictionary<string, string?>
     {
         ["Webhooks:MaxAttempts"] = MaxAttempts.ToString(),
         ["Webhooks:FirstRetryDelay"] = "00:00:00.5",
         ["Webhooks:MaxRetryDelay"] = "00:00:05",
-        ["Webhooks:Timeout"] = "00:00:01",
+        ["Webhooks:Timeout"] = Timeout.ToString(),
     };
 }
 
@@ -31,7 +34,7 @@ public sealed class FastWebhookRetriesFixture : GatewayFixture
 /// </summary>
 public sealed class WebhookTests(FastWebhookRetriesFixture fixture) : IClassFixture<FastWebhookRetriesFixture>
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task Every_event_of_an_order_is_delivered_once_per_id_in_sequence_order_and_signed_with_the_subscription_secret()
@@ -66,7 +69,7 @@ public sealed class WebhookTests(FastWebhookRetriesFixture fixture) : IClassFixt
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         receiver.AnswerNext(4, HttpStatusCode.InternalServerError);
-        receiver.AnswerNext(1, HttpStatusCode.OK, delay: TimeSpan.FromSeconds(3)); // past the 1 s timeout: a failed attempt
+        receiver.AnswerNext(1, HttpStatusCode.OK, delay: FastWebhookRetriesFixture.Timeout * 2); // past the timeout: a failed attempt
         var webhook = await Subscribe(receiver, "product.deactivated");
 
         var sku = await fixture.Client.CreateProduct();
