@@ -1,4 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using OrderActors.Grains.Events;
 using OrderActors.Grains.Orders;
 using OrderActors.Silo.Hosting;
@@ -43,7 +45,7 @@ public abstract class ClusterFixture<TSilo> : IAsyncLifetime
         }
 
         silo.AddDiscardOnFailure();
-        silo.Services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(SiloLogs.Provider);
+        silo.Services.AddLogging(logging => logging.AddProvider(new FakeLoggerProvider(TestClusterSettings.SiloLogs)));
         // The log the readers under test read (LogConsumerFaultTests); the product and order grains only write to theirs.
         silo.Services.AddSingleton<MemoryEventLog>();
         silo.Services.AddSingleton<IEventLog>(services => services.GetRequiredService<MemoryEventLog>());
@@ -73,6 +75,12 @@ public static class TestClusterSettings
 {
     /// <summary>Products announce stock at most this often: long enough that a test's burst of stock calls falls within one or two.</summary>
     public static readonly TimeSpan StockChangeInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// What every test cluster's silos log (they run in the test process), so that a test can assert what a failure did
+    /// or did not log; entries of every cluster and test land here, and a test picks its own by a grain's key.
+    /// </summary>
+    public static readonly FakeLogCollector SiloLogs = new();
 }
 
 /// <summary>The standard cluster: a payment window long enough never to interfere with a test; reservation audits after one second.</summary>

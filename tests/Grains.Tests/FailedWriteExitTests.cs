@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using OrderActors.Grains.Abstractions;
 using OrderActors.Grains.Products;
 using Orleans.Core.Internal;
@@ -31,7 +32,10 @@ public sealed class FailedWriteExitTests(SlowStorageCluster fixture) : IClassFix
         var view = (await product.Get()).Value!;
         Assert.Equal(1, view.Reserved);
         // The failed write's own error is logged where it failed; nothing more for the activation's way out.
-        var errors = SiloLogs.Provider.ErrorsAbout(product.GetPrimaryKeyString());
+        var key = product.GetPrimaryKeyString();
+        var errors = TestClusterSettings.SiloLogs.GetSnapshot()
+            .Where(e => e.Level >= LogLevel.Error && (e.Message.Contains(key, StringComparison.Ordinal) || e.Exception?.ToString().Contains(key, StringComparison.Ordinal) == true))
+            .ToList();
         Assert.Contains(errors, e => e.Exception?.ToString().Contains("injected storage timeout", StringComparison.Ordinal) == true);
         Assert.DoesNotContain(errors, e => e.Message.Contains("OnDeactivateAsync", StringComparison.Ordinal));
     }
