@@ -76,6 +76,5 @@ public sealed class AcknowledgementWriteTests(LazyAcknowledgementCluster fixture
     private Task<ReminderEntry?> AuditReminder(IProductGrain product) =>
         fixture.Cluster.GetSiloServiceProvider().GetRequiredService<IReminderTable>().ReadRow(product.GetGrainId(), ProductGrain.AuditReminder)!;
 
-    private async Task<ProductState> Stored(IProductGrain product) =>
-        await Tests.Stored.Read<ProductState>(fixture.Cluster, "product", product) ?? throw new InvalidOperationException("the product has no stored state");
+    private Task<ProductState> Stored(IProductGrain product) => Tests.Stored.Product(fixture.Cluster, product);
 }

@@ -9,15 +9,14 @@ namespace OrderActors.Grains.Tests;
 /// <summary>What an activation discarded after a failed write leaves behind, with writes slow enough to act during one.</summary>
 public sealed class FailedWriteExitTests(SlowStorageCluster fixture) : IClassFixture<SlowStorageCluster>
 {
-    private IProductGrain NewProduct() => fixture.Grains.GetGrain<IProductGrain>(Unique.Key("sku"));
+    private async Task<IProductGrain> NewProduct() => fixture.Grains.GetGrain<IProductGrain>(await fixture.Grains.NewProduct(stock: 10));
 
     private IStorageFaultGrain Faults => fixture.Grains.GetGrain<IStorageFaultGrain>("product");
 
     [Fact]
     public async Task A_product_discarded_after_a_failed_write_stores_nothing_on_its_way_out_and_logs_no_error_for_it()
     {
-        var product = NewProduct();
-        await product.Create(new CreateProduct("Widget", "A widget", 9.99m, "USD", 10));
+        var product = await NewProduct();
         await product.Reserve("order-1", 1);
         await Faults.AddFaultOnWrite(product.GetGrainId(), new TimeoutException("injected storage timeout"));
 
@@ -44,14 +43,13 @@ public sealed class FailedWriteExitTests(SlowStorageCluster fixture) : IClassFix
     public async Task An_audit_tick_during_an_announcing_write_that_fails_keeps_the_reminder_that_brings_the_announcement()
     {
         // Stored and unannounced: the second reservation's change waits for an announcement the interval does not allow.
-        var product = NewProduct();
-        await product.Create(new CreateProduct("Widget", "A widget", 9.99m, "USD", 10));
+        var product = await NewProduct();
         await product.Reserve("order-1", 1);
         await product.Reserve("order-2", 1);
         await product.Acknowledge("order-1", ReservationStage.Reserved);
         await product.Acknowledge("order-2", ReservationStage.Reserved);
         await Poll.For(async () => await Stored(product) is { Reservations.Count: 0 }, "both acknowledgements stored");
-        var before = (await Stored(product))!;
+        var before = await Stored(product);
         Assert.NotEqual(before.Version, before.AnnouncedVersion);
 
         // The next activation announces in its first write, which fails; the audit's tick comes while it is in flight,
@@ -68,5 +66,5 @@ public sealed class FailedWriteExitTests(SlowStorageCluster fixture) : IClassFix
         await Poll.For(async () => await Stored(product) is { } now && now.AnnouncedVersion == now.Version, "announced after the failed write");
     }
 
-    private async Task<ProductState?> Stored(IProductGrain product) => await Tests.Stored.Read<ProductState>(fixture.Cluster, "product", product);
+    private Task<ProductState> Stored(IProductGrain product) => Tests.Stored.Product(fixture.Cluster, product);
 }

@@ -1,7 +1,6 @@
 using OrderActors.Grains.Abstractions;
 using OrderActors.Grains.Deadlines;
 using OrderActors.Grains.Orders;
-using OrderActors.Grains.Products;
 
 namespace OrderActors.Grains.Tests;
 
@@ -140,7 +139,7 @@ public sealed class IdempotencyTests(StandardCluster fixture)
         var other = await fixture.Grains.CartWith((sku, 3));
         var otherOrder = fixture.Grains.GetGrain<IOrderGrain>((await other.Checkout("paid-later")).Value!.OrderId);
         await order.Pay(new Payment(4m, "pay-1"));
-        await Poll.For(async () => (await Stored.Read<ProductState>(fixture.Cluster, "product", Product(sku)))!.Reservations.Count == 0, "every step acknowledged");
+        await Poll.For(async () => (await Stored.Product(fixture.Cluster, Product(sku))).Reservations.Count == 0, "every step acknowledged");
 
         // What a copy of the order that loaded it before the payment sends once its silo is reachable again.
         var number = (await Stored.Read<OrderState>(fixture.Cluster, "order", order))!.Lines.Single().ReservationNumber;
@@ -157,7 +156,7 @@ public sealed class IdempotencyTests(StandardCluster fixture)
     {
         var (sku, cart) = await CartWithOneLine();
         var order = fixture.Grains.GetGrain<IOrderGrain>((await cart.Checkout("placed-once")).Value!.OrderId);
-        await Poll.For(async () => (await Stored.Read<ProductState>(fixture.Cluster, "product", Product(sku)))!.Reservations.Count == 0, "acknowledged");
+        await Poll.For(async () => (await Stored.Product(fixture.Cluster, Product(sku))).Reservations.Count == 0, "acknowledged");
 
         // A copy that loaded the order before its placement was stored places it again: a second reservation.
         await Product(sku).Reserve(order.GetPrimaryKeyString(), 2);
@@ -175,7 +174,7 @@ public sealed class IdempotencyTests(StandardCluster fixture)
         var (sku, cart) = await CartWithOneLine();
         var placed = (await cart.Checkout("acknowledged")).Value!;
 
-        await Poll.For(async () => (await Stored.Read<ProductState>(fixture.Cluster, "product", Product(sku)))!.Reservations.Count == 0, "acknowledged");
+        await Poll.For(async () => (await Stored.Product(fixture.Cluster, Product(sku))).Reservations.Count == 0, "acknowledged");
         var shard = fixture.Grains.GetGrain<IDeadlineGrain>(DeadlineGrain.KeyFor(placed.OrderId, new OrderOptions().DeadlineShards));
         Assert.Equal(placed.PaymentDueAt, (await Stored.Read<DeadlineState>(fixture.Cluster, "deadlines", shard))!.Due[placed.OrderId]);
         await Product(sku).Release(placed.OrderId);

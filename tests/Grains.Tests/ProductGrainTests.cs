@@ -393,6 +393,5 @@ public sealed class ProductGrainTests(StandardCluster fixture)
     }
 
     /// <summary>The product's state as its storage holds it.</summary>
-    private async Task<ProductState> Stored(IProductGrain product) =>
-        await Tests.Stored.Read<ProductState>(fixture.Cluster, "product", product) ?? throw new InvalidOperationException("the product has no stored state");
+    private Task<ProductState> Stored(IProductGrain product) => Tests.Stored.Product(fixture.Cluster, product);
 }

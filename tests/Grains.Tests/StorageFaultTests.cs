@@ -319,8 +319,7 @@ public sealed class StorageFaultTests(StandardCluster fixture)
         return (product, number, (await product.Reserve(orderId, 2)).Value!.Number);
     }
 
-    private async Task<ProductState> StoredProduct(IProductGrain product) =>
-        (await Stored.Read<ProductState>(fixture.Cluster, "product", product))!;
+    private Task<ProductState> StoredProduct(IProductGrain product) => Stored.Product(fixture.Cluster, product);
 
     /// <summary>Makes the next write of <paramref name="grain"/>'s state (named <paramref name="state"/>) fail and expects the call to fail.</summary>
     /// <remarks>An outage (the default fault) reaches the caller as <see cref="DependencyUnavailableException"/>; any other failure as itself.</remarks>

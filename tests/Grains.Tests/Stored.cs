@@ -1,4 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
+using OrderActors.Grains.Abstractions;
+using OrderActors.Grains.Products;
 using Orleans.Storage;
 using Orleans.TestingHost;
 
@@ -14,4 +16,8 @@ internal static class Stored
         await storage.ReadStateAsync(state, grain.GetGrainId(), stored);
         return stored.RecordExists ? stored.State : default;
     }
+
+    /// <summary>A product's state as its storage holds it; the product must have been created.</summary>
+    public static async Task<ProductState> Product(TestCluster cluster, IProductGrain product) =>
+        await Read<ProductState>(cluster, "product", product) ?? throw new InvalidOperationException("the product has no stored state");
 }
