@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using OrderActors.Grains.Events;
+using OrderActors.Grains.Products;
 using OrderActors.Silo.Hosting;
 using OrderActors.Silo.Schema;
 
@@ -120,7 +122,7 @@ public sealed class SchemaTests : IAsyncLifetime
         // planned anew. A generic plan names its values as parameters ($1, ...); a custom plan holds the values themselves.
         await using var connection = await OpenAsync(SiloHostingExtensions.ForProviders(TestEnvironment.Postgres));
         var key = GrainKey.New(extension: "planned-once");
-        var payload = "{\"lines\":[],\"outbox\":{\"lastSequence\":0,\"pending\":[{\"sequence\":1,\"type\":\"t\",\"at\":\"2026-12-06T00:00:00Z\",\"actor\":\"a\",\"data\":{}}],\"entityId\":\"planned-once\"}}"u8.ToArray();
+        var payload = WithOutbox(key, 1);
         int? version = null;
         for (var write = 1; write <= 11; write++)
         {
@@ -189,8 +191,8 @@ public sealed class SchemaTests : IAsyncLifetime
     {
         await using var connection = await OpenAsync(TestEnvironment.Postgres);
         var key = GrainKey.New(extension: "outbox-1");
-        var first = Outbox(key, 1);
-        var both = Outbox(key, 1, 2);
+        var first = WithOutbox(key, 1);
+        var both = WithOutbox(key, 1, 2);
 
         Assert.Equal(1, await WriteAsync(connection, key, version: null, first));
         Assert.Equal([1L], await LoggedAsync());
@@ -206,16 +208,18 @@ public sealed class SchemaTests : IAsyncLifetime
 
         Task<List<long>> LoggedAsync() => ListAsync<long>(connection,
             $"SELECT sequence FROM orderactors_events WHERE service_id = '{key.ServiceId}' AND entity_id = '{key.Extension}' ORDER BY sequence");
-
-        static byte[] Outbox(GrainKey key, params int[] sequences) => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new
-        {
-            outbox = new
-            {
-                entityId = key.Extension,
-                pending = sequences.Select(n => new { sequence = n, type = "t", at = "2026-12-06T00:00:00Z", actor = "a", data = new { } }),
-            },
-        });
     }
+
+    /// <summary>A product's state as a silo stores it, its outbox holding events <paramref name="sequences"/> of <paramref name="key"/>'s entity.</summary>
+    private static byte[] WithOutbox(GrainKey key, params long[] sequences) => new StateJsonSerializer().Serialize(new ProductState
+    {
+        Outbox = new Outbox
+        {
+            EntityId = key.Extension!,
+            LastSequence = sequences.Max(),
+            Pending = [.. sequences.Select(n => new OutboxEvent { Sequence = n, Type = "product.stock_changed", At = DateTimeOffset.UnixEpoch, Actor = "a", Data = "{}" })],
+        },
+    }).ToArray();
 
     [Fact]
     public async Task Concurrent_first_writes_leave_one_row()
