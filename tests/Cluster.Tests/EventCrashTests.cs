@@ -169,6 +169,9 @@ public sealed class EventCrashTests(ITestOutputHelper output)
             Assert.Equal(Checkouts, (int)product["reserved"]!);
             Assert.Equal(100 - Checkouts, (int)product["available"]!);
         });
+
+        // And verify agrees: every stored outbox entry is in the log, every log entry belongs to a stored change.
+        Assert.Empty(await ConsistencyChecker.CheckAsync(TestEnvironment.Postgres, cluster.ServiceId, CancellationToken.None));
     }
 
     /// <summary>
