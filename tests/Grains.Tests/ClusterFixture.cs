@@ -45,7 +45,10 @@ public abstract class ClusterFixture<TSilo> : IAsyncLifetime
         }
 
         silo.AddDiscardOnFailure();
-        silo.Services.AddLogging(logging => logging.AddProvider(new FakeLoggerProvider(TestClusterSettings.SiloLogs)));
+        // Warnings and errors only: the logging framework then never formats the silos' informational lines for it.
+        silo.Services.AddLogging(logging => logging
+            .AddProvider(new FakeLoggerProvider(TestClusterSettings.SiloLogs))
+            .AddFilter<FakeLoggerProvider>(level => level >= LogLevel.Warning));
         // The log the readers under test read (LogConsumerFaultTests); the product and order grains only write to theirs.
         silo.Services.AddSingleton<MemoryEventLog>();
         silo.Services.AddSingleton<IEventLog>(services => services.GetRequiredService<MemoryEventLog>());
@@ -77,8 +80,8 @@ public static class TestClusterSettings
     public static readonly TimeSpan StockChangeInterval = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// What every test cluster's silos log (they run in the test process), so that a test can assert what a failure did
-    /// or did not log; entries of every cluster and test land here, and a test picks its own by a grain's key.
+    /// The warnings and errors every test cluster's silos log (they run in the test process), so that a test can assert
+    /// what a failure did or did not log; entries of every cluster and test land here, and a test picks its own by a grain's key.
     /// </summary>
     public static readonly FakeLogCollector SiloLogs = new();
 }
