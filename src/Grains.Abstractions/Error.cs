@@ -19,6 +19,9 @@ public enum ErrorKind
 
     /// <summary>The entity is no longer at the version the caller made its change against.</summary>
     PreconditionFailed,
+
+    /// <summary>What the caller asks for existed but is gone for good (events deleted by the log's retention).</summary>
+    Gone,
 }
 
 /// <summary>A domain refusal the caller can act on, returned as a value rather than thrown.</summary>
@@ -45,6 +48,8 @@ public sealed record Error(
     public static Error NotFound(string detail) => new(ErrorKind.NotFound, detail);
 
     public static Error Conflict(string detail) => new(ErrorKind.Conflict, detail);
+
+    public static Error Gone(string detail) => new(ErrorKind.Gone, detail);
 
     public static Error InsufficientStock(ImmutableArray<Shortage> shortages) =>
         new(ErrorKind.Conflict, "Not enough stock for: " + string.Join(", ", shortages.Select(s => s.Sku)) + ".") { Shortages = shortages };

@@ -9,4 +9,11 @@ public interface ILogConsumerGrain : IGrainWithStringKey
     /// <summary>Makes sure the reader is active and reading; cheap and idempotent, so every silo calls it now and then.</summary>
     [OneWay]
     Task Wake();
+
+    /// <summary>
+    /// What this reader still needs from the log; null when it reads nothing (a deleted subscription). Interleaves
+    /// with a pass in flight: it only reads the state, between two of the pass's awaits.
+    /// </summary>
+    [Alias("hold"), AlwaysInterleave]
+    Task<LogHold?> Hold();
 }

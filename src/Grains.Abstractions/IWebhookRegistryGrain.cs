@@ -24,4 +24,8 @@ public interface IWebhookRegistryGrain : IGrainWithStringKey
     /// <summary>Wakes every subscription (<see cref="ILogConsumerGrain.Wake"/>); every silo calls it every few seconds.</summary>
     [Alias("wake-all"), OneWay]
     Task WakeAll();
+
+    /// <summary>What every subscription still needs from the log (<see cref="ILogConsumerGrain.Hold"/>).</summary>
+    [Alias("holds")]
+    Task<IReadOnlyList<LogHold>> Holds();
 }

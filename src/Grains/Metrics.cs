@@ -38,6 +38,9 @@ public static class Metrics
     public static readonly Counter<long> EventsHandled =
         Meter.CreateCounter<long>("orderactors.events.handled", description: "Events a reader of the log has handled, by reader.");
 
+    public static readonly Counter<long> EventsTrimmed =
+        Meter.CreateCounter<long>("orderactors.events.trimmed", description: "Events deleted from the log by its retention, once every reader had passed them.");
+
     public static readonly Gauge<long> EventLogLag =
         Meter.CreateGauge<long>("orderactors.events.lag", description: "How many events of the log a reader has not handled yet, as that reader last saw it.");
 

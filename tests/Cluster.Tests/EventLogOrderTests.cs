@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using OrderActors.Grains.Events;
+using OrderActors.Grains.Abstractions;
 using OrderActors.Silo.Events;
 using OrderActors.Silo.Schema;
 using Orleans.Configuration;

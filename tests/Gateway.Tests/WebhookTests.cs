@@ -3,7 +3,6 @@ extern alias silo;
 using System.Net;
 using System.Text.Json.Nodes;
 using OrderActors.Grains.Abstractions;
-using OrderActors.Grains.Events;
 using OrderActors.Grains.Webhooks;
 using silo::OrderActors.Silo.Hosting;
 

@@ -107,6 +107,7 @@ public sealed class TestLogConsumerGrain(
 public sealed class MemoryEventLog : IEventLog
 {
     private readonly List<LoggedEvent> events = [];
+    private LogPlace horizon = LogPlace.Start;
 
     public long[] Append(int count, string type)
     {
@@ -114,7 +115,7 @@ public sealed class MemoryEventLog : IEventLog
         {
             return [.. Enumerable.Range(0, count).Select(_ =>
             {
-                var position = events.Count + 1L;
+                var position = (events.Count == 0 ? horizon.Position : events[^1].Position) + 1;
                 events.Add(new LoggedEvent(position, "test", "entity", position, type, DateTimeOffset.UtcNow, "system", "{}", Transaction: (ulong)position));
                 return position;
             })];
@@ -139,6 +140,25 @@ public sealed class MemoryEventLog : IEventLog
         lock (events)
         {
             return Task.FromResult(events.SingleOrDefault(e => e.Position == position));
+        }
+    }
+
+    public Task<LogPlace> Horizon(CancellationToken cancellationToken)
+    {
+        lock (events)
+        {
+            return Task.FromResult(horizon);
+        }
+    }
+
+    public Task<int> Trim(LogPlace through, DateTimeOffset before, IReadOnlyCollection<long> kept, int limit, CancellationToken cancellationToken)
+    {
+        lock (events)
+        {
+            var doomed = events.Where(e => LogPlace.Of(e) <= through && e.OccurredAt < before && !kept.Contains(e.Position)).Take(limit).ToList();
+            events.RemoveAll(doomed.Contains);
+            horizon = doomed.Count > 0 && LogPlace.Of(doomed[^1]) > horizon ? LogPlace.Of(doomed[^1]) : horizon;
+            return Task.FromResult(doomed.Count);
         }
     }
 

@@ -13,7 +13,7 @@ public static class EventEndpoints
         app.MapResource("/api/events", "Events")
             .MapGet("/", Read).WithName("ReadEvents")
             .WithSummary("Events in log order after the cursor; `types` is a comma-separated list of event types; poll again with nextCursor")
-            .RequirePolicy(Policies.Integration).Refuses(400);
+            .RequirePolicy(Policies.Integration).Refuses(400, 410);
         return app;
     }
 

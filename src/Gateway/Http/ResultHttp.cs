@@ -28,6 +28,7 @@ public static class ResultHttp
             ErrorKind.NotFound => (StatusCodes.Status404NotFound, "Not found."),
             ErrorKind.Conflict => (StatusCodes.Status409Conflict, "The request conflicts with the current state."),
             ErrorKind.PreconditionFailed => (StatusCodes.Status412PreconditionFailed, "The product has changed."),
+            ErrorKind.Gone => (StatusCodes.Status410Gone, "Gone."),
             _ => (StatusCodes.Status422UnprocessableEntity, "The request cannot be processed."),
         };
 

@@ -29,4 +29,14 @@ public sealed class EventOptions
     /// (plus the time membership takes to declare it dead).
     /// </summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// How long the log keeps an event: older events are deleted once every reader of the log has passed them (the
+    /// listings, every webhook subscription; a subscription's dead letters stay until replayed or dropped). Null keeps
+    /// every event. A feed cursor from before the deleted events answers 410.
+    /// </summary>
+    public TimeSpan? Retention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often the log is trimmed to its retention.</summary>
+    public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromMinutes(10);
 }

@@ -20,18 +20,17 @@ public interface IEventLog
 
     /// <summary>The event at <paramref name="position"/>, or null if the log has none there (yet).</summary>
     Task<LoggedEvent?> Find(long position, CancellationToken cancellationToken);
-}
 
-/// <summary>
-/// A reader's place in the log: the event it handled last, by its transaction and position. The log is read in
-/// commit order — by transaction, then position — because positions are taken when a row is inserted and
-/// transactions commit in any order; a place by position alone could pass an event that commits later.
-/// </summary>
-[GenerateSerializer, Immutable, Alias("orderactors.log-place")]
-public readonly record struct LogPlace([property: Id(0)] ulong Transaction, [property: Id(1)] long Position)
-{
-    /// <summary>Before the first event.</summary>
-    public static readonly LogPlace Start = new(0, 0);
+    /// <summary>
+    /// The place of the newest event retention has deleted (<see cref="LogPlace.Start"/> if none): a reader whose place
+    /// is before it has lost events. Only moves forward, and with the deletion that moved it.
+    /// </summary>
+    Task<LogPlace> Horizon(CancellationToken cancellationToken);
 
-    public static LogPlace Of(LoggedEvent logged) => new(logged.Transaction, logged.Position);
+    /// <summary>
+    /// Deletes, oldest first, up to <paramref name="limit"/> events at or before <paramref name="through"/> that
+    /// happened before <paramref name="before"/>, except those at <paramref name="kept"/>, and moves the horizon past
+    /// them in the same statement. Returns how many it deleted.
+    /// </summary>
+    Task<int> Trim(LogPlace through, DateTimeOffset before, IReadOnlyCollection<long> kept, int limit, CancellationToken cancellationToken);
 }

@@ -43,6 +43,12 @@ public abstract class LogConsumerGrain<TState>(
 
     public Task Wake() => Task.CompletedTask;
 
+    /// <summary>
+    /// Every event after its place. The place in memory may be ahead of the stored one, but only past events already
+    /// handled: an activation that comes back from the stored place finds them deleted, and loses nothing it owed.
+    /// </summary>
+    public virtual Task<LogHold?> Hold() => Task.FromResult<LogHold?>(new LogHold(state.State.Place, []));
+
     public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)

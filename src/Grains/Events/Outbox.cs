@@ -49,6 +49,12 @@ public sealed class Outbox
     }
 
     /// <summary>
+    /// Forgets the events of a state just read from storage: the write that stored them appended them to the log in
+    /// the same statement. Appending them again at the next write would bring back any that retention deleted since.
+    /// </summary>
+    public void Loaded() => Pending.Clear();
+
+    /// <summary>
     /// Runs the state write that stores the pending events, then drops those it stored. Events added while a grouped
     /// write is in flight may or may not be in it: they stay, and a repeat append is ignored by the log.
     /// </summary>

@@ -35,6 +35,12 @@ public sealed class OrderGrain(
 
     private OrderOptions Options => options.Value;
 
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        Order.Outbox.Loaded();
+        return Task.CompletedTask;
+    }
+
     public async Task<Result<OrderView>> Place(PlaceOrder command)
     {
         if (Order.Status != OrderStatus.None)

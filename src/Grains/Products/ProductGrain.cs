@@ -74,6 +74,7 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        Product.Outbox.Loaded();
         // Stock changes stored but not announced (the last activation ended, or its silo died, within an interval):
         // the first write announces them.
         if (Product.Exists && Product.Version != Product.AnnouncedVersion)

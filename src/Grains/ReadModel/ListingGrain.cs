@@ -43,10 +43,18 @@ public sealed class ListingGrain(IReadModel readModel, IEventLog eventLog) : Gra
             return invalid;
         }
 
-        return await Guard(async () =>
+        return await Guard<Page<LoggedEvent>>(async () =>
         {
             var after = cursor is null ? LogPlace.Start : DecodePlace(Cursors.Decode(cursor));
             var events = await eventLog.ReadAfter(after, limit, types, CancellationToken.None);
+            // After the read: a deletion that committed before it has moved the horizon by now, so a cursor it
+            // passed is refused rather than served a page with a hole.
+            if (cursor is not null && after < await eventLog.Horizon(CancellationToken.None))
+            {
+                return Error.Gone("Events after this cursor were deleted: the log keeps events for Events__Retention. " +
+                                  "Start again without `after`, from the oldest event kept.");
+            }
+
             // Always a cursor: an integration keeps polling from where it is, whether or not this page was full.
             var last = events.Count > 0 ? LogPlace.Of(events[^1]) : after;
             return new Page<LoggedEvent>(events, Cursors.Encode(string.Create(CultureInfo.InvariantCulture, $"{last.Transaction}.{last.Position}")));
@@ -70,7 +78,9 @@ public sealed class ListingGrain(IReadModel readModel, IEventLog eventLog) : Gra
     private static Error BadCursor() => Error.Invalid("cursor", "is not a cursor this listing returned");
 
     /// <summary>A cursor that does not decode (or decodes to text PostgreSQL cannot hold) is the caller's mistake, not a server error.</summary>
-    private static async Task<Result<T>> Guard<T>(Func<Task<T>> query)
+    private static Task<Result<T>> Guard<T>(Func<Task<T>> query) => Guard<T>(async () => (Result<T>)await query());
+
+    private static async Task<Result<T>> Guard<T>(Func<Task<Result<T>>> query)
     {
         try
         {

@@ -95,6 +95,19 @@ public sealed class WebhookGrain : LogConsumerGrain<WebhookState>, IWebhookGrain
         return new WebhookCreated(Id, Subscription.Url, Subscription.Types, Subscription.CreatedAt, Subscription.Secret);
     }
 
+    /// <summary>Its place, and the events it may still send: the one failing, the replays and the dead letters.</summary>
+    public override Task<LogHold?> Hold()
+    {
+        if (!Subscription.Subscribed)
+        {
+            return Task.FromResult<LogHold?>(null);
+        }
+
+        long[] kept = [.. Subscription.Replays.Select(r => r.Position), .. Subscription.DeadLetters.Select(d => d.Position),
+            .. Subscription.Failing is { } failing ? [failing.Position] : Array.Empty<long>()];
+        return Task.FromResult<LogHold?>(new LogHold(Subscription.Place, kept));
+    }
+
     public async Task<Result<WebhookView>> Get()
     {
         if (!Subscription.Subscribed)
@@ -202,10 +215,18 @@ public sealed class WebhookGrain : LogConsumerGrain<WebhookState>, IWebhookGrain
             var changed = false;
             foreach (var pending in Subscription.Replays.Where(r => r.NextAttemptAt <= DateTimeOffset.UtcNow).ToList())
             {
-                var logged = await log.Find(pending.Position, cancellationToken)
-                             ?? throw new InvalidOperationException($"The log has no event at position {pending.Position} to replay.");
-                var finished = await Attempt(logged, pending, cancellationToken);
+                var logged = await log.Find(pending.Position, cancellationToken);
                 changed = true;
+                if (logged is null)
+                {
+                    // Deleted by retention after a replay was delivered and the write that recorded it failed: this
+                    // activation came back with the replay from the stored state, and it was sent once already.
+                    WebhookLog.ReplayGone(logger, Id, pending.EventId, pending.Position);
+                    Subscription.Replays.Remove(pending);
+                    continue;
+                }
+
+                var finished = await Attempt(logged, pending, cancellationToken);
                 if (!finished)
                 {
                     break;

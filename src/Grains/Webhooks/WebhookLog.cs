@@ -14,4 +14,7 @@ internal static partial class WebhookLog
 
     [LoggerMessage(LogLevel.Warning, "Webhook {SubscriptionId} could not replay its dead letters; it retries")]
     public static partial void ReplayStopped(ILogger logger, Exception exception, string subscriptionId);
+
+    [LoggerMessage(LogLevel.Warning, "Webhook {SubscriptionId} dropped replay of event {WebhookId} (log position {Position}): the log no longer holds it")]
+    public static partial void ReplayGone(ILogger logger, string subscriptionId, string webhookId, long position);
 }

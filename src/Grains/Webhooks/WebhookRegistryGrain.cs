@@ -41,6 +41,12 @@ public sealed class WebhookRegistryGrain(
         return answers.Where(a => a.IsSuccess).Select(a => a.Value!).ToList();
     }
 
+    public async Task<IReadOnlyList<LogHold>> Holds()
+    {
+        var holds = await Task.WhenAll(state.State.Ids.Select(id => GrainFactory.Reference<IWebhookGrain>(id).Hold()));
+        return holds.OfType<LogHold>().ToList();
+    }
+
     public Task WakeAll()
     {
         foreach (var id in state.State.Ids)

@@ -5,9 +5,9 @@ using OrderActors.Grains.Events;
 namespace OrderActors.Silo.Events;
 
 /// <summary>
-/// Every silo wakes the readers of the event log (the listings projection, each webhook subscription) every few
-/// seconds. The reading itself happens in the reader grains, wherever Orleans placed them; this only makes sure each
-/// is active again soon after the silo that held it died, sooner than its reminder would.
+/// Every silo wakes the readers of the event log (the listings projection, each webhook subscription) and its
+/// retention every few seconds. The work itself happens in those grains, wherever Orleans placed them; this only
+/// makes sure each is active again soon after the silo that held it died, sooner than a reminder would.
 /// </summary>
 public sealed class LogConsumersKeepAlive(
     IGrainFactory grains,
@@ -47,6 +47,7 @@ public sealed class LogConsumersKeepAlive(
         {
             await grains.Reference<IListingProjectionGrain>(IListingProjectionGrain.Key).Wake();
             await grains.Reference<IWebhookRegistryGrain>(IWebhookRegistryGrain.Key).WakeAll();
+            await grains.Reference<ILogRetentionGrain>(ILogRetentionGrain.Key).Wake();
         }
         catch (Exception exception)
         {

@@ -72,6 +72,56 @@ public sealed class PostgresEventLog(IConfiguration configuration, IOptions<Clus
         return (await ReadEvents(command, cancellationToken)).SingleOrDefault();
     }
 
+    public async Task<LogPlace> Horizon(CancellationToken cancellationToken)
+    {
+        await using var connection = await Open(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            "SELECT transaction_id, position FROM orderactors_events_horizon WHERE service_id = @service", connection);
+        command.Parameters.AddWithValue("service", cluster.Value.ServiceId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? new LogPlace(reader.GetFieldValue<ulong>(0), reader.GetInt64(1)) : LogPlace.Start;
+    }
+
+    public async Task<int> Trim(LogPlace through, DateTimeOffset before, IReadOnlyCollection<long> kept, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await Open(cancellationToken);
+        // One statement: the events go and the horizon moves past them together, so a reader that sees the one sees
+        // the other. The horizon only moves forward, whatever order two trims commit in.
+        await using var command = new NpgsqlCommand(
+            """
+            WITH doomed AS (
+              SELECT position FROM orderactors_events
+              WHERE service_id = @service AND (transaction_id, position) <= (@transaction, @position)
+                AND occurred_at < @before AND position <> ALL(@kept)
+              ORDER BY transaction_id, position
+              LIMIT @limit
+            ),
+            deleted AS (
+              DELETE FROM orderactors_events e USING doomed WHERE e.position = doomed.position
+              RETURNING e.transaction_id, e.position
+            ),
+            newest AS (
+              SELECT transaction_id, position FROM deleted ORDER BY transaction_id DESC, position DESC LIMIT 1
+            ),
+            horizon AS (
+              INSERT INTO orderactors_events_horizon AS h (service_id, transaction_id, position, trimmed_before)
+              SELECT @service, transaction_id, position, @before FROM newest
+              ON CONFLICT (service_id) DO UPDATE SET
+                transaction_id = CASE WHEN (excluded.transaction_id, excluded.position) > (h.transaction_id, h.position)
+                                      THEN excluded.transaction_id ELSE h.transaction_id END,
+                position = CASE WHEN (excluded.transaction_id, excluded.position) > (h.transaction_id, h.position)
+                                THEN excluded.position ELSE h.position END,
+                trimmed_before = greatest(h.trimmed_before, excluded.trimmed_before)
+            )
+            SELECT count(*)::int FROM deleted
+            """, connection);
+        AddPlace(command, through);
+        command.Parameters.AddWithValue("before", before);
+        command.Parameters.AddWithValue("kept", kept.ToArray());
+        command.Parameters.AddWithValue("limit", limit);
+        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     private void AddPlace(NpgsqlCommand command, LogPlace place)
     {
         command.Parameters.AddWithValue("service", cluster.Value.ServiceId);

@@ -11,7 +11,7 @@ namespace OrderActors.Silo.Schema;
 public static class PostgresSchema
 {
     /// <summary>The schema version this build expects: the number of its newest script.</summary>
-    public const int Version = 9;
+    public const int Version = 10;
 
     // Any fixed value works as long as nothing else in the database uses it for another purpose.
     private const long MigrationLockKey = 0x4F72646572416374; // "OrderAct"

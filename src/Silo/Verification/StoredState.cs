@@ -28,6 +28,9 @@ public sealed record StoredState(
     Dictionary<string, LoggedRange> Logged,
     List<string> UnloggedPending)
 {
+    /// <summary>When the log's retention has deleted events: every deleted one happened before this; null if none was.</summary>
+    public DateTimeOffset? TrimmedBefore { get; private set; }
+
     public static async Task<StoredState> LoadAsync(string connectionString, string serviceId, TimeSpan listingLag, CancellationToken cancellationToken)
     {
         var stored = new StoredState([], [], [], [], [], [], [], [], [], []);
@@ -79,7 +82,10 @@ public sealed record StoredState(
         return stored;
     }
 
-    /// <summary>Per entity: how many events the log holds and their lowest and highest sequence; and which outbox entries it lacks.</summary>
+    /// <summary>
+    /// Per entity: how many events the log holds and their lowest and highest sequence; and which outbox entries it
+    /// lacks, of those retention cannot have deleted.
+    /// </summary>
     private static async Task ReadLog(
         StoredState stored, NpgsqlConnection connection, NpgsqlTransaction transaction, string serviceId, CancellationToken cancellationToken)
     {
@@ -98,9 +104,19 @@ public sealed record StoredState(
             }
         }
 
+        await using (var horizon = new NpgsqlCommand(
+            "SELECT trimmed_before FROM orderactors_events_horizon WHERE service_id = @ServiceId", connection, transaction))
+        {
+            horizon.Parameters.AddWithValue("ServiceId", serviceId);
+            stored.TrimmedBefore = await horizon.ExecuteScalarAsync(cancellationToken) is DateTime trimmed
+                ? new DateTimeOffset(trimmed, TimeSpan.Zero)
+                : null;
+        }
+
         var pending = stored.Products.Select(p => (Type: "product", Id: p.Sku, p.Outbox))
             .Concat(stored.Orders.Select(o => (Type: "order", Id: o.OrderId, o.Outbox)))
-            .SelectMany(entity => entity.Outbox.Pending.Select(e => (entity.Type, entity.Id, e.Sequence, EventType: e.Type)))
+            .SelectMany(entity => entity.Outbox.Pending.Select(e => (entity.Type, entity.Id, e.Sequence, EventType: e.Type, e.At)))
+            .Where(e => e.At >= stored.TrimmedBefore.GetValueOrDefault(DateTimeOffset.MinValue))
             .ToList();
         await using var missing = new NpgsqlCommand(
             """
