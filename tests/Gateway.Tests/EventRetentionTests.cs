@@ -2,6 +2,10 @@ extern alias silo;
 
 using System.Net;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using OrderActors.Grains.Events;
 using silo::OrderActors.Silo.Verification;
 
 namespace OrderActors.Gateway.Tests;
@@ -94,6 +98,19 @@ public sealed class EventRetentionTests(ShortRetentionFixture fixture) : IClassF
         await receiver.WaitFor(r => r.Any(e => e.Accepted && e.EntityId == undelivered), Poll.Patience);
         await Poll.For(async () => (await Logged(integration, undelivered)).Count == 0, "the delivered event deleted");
         Assert.Equal(HttpStatusCode.NoContent, (await fixture.Client.Delete($"/api/admin/webhooks/{webhook}")).Status);
+    }
+
+    [Theory]
+    [InlineData(null, "7.00:00:00")]
+    [InlineData("1.00:00:00", "1.00:00:00")]
+    [InlineData("", null)]
+    public void The_retention_is_a_setting_a_week_unless_set_and_an_empty_one_keeps_every_event(string? setting, string? expected)
+    {
+        Dictionary<string, string?> settings = setting is null ? [] : new() { ["Events:Retention"] = setting };
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection().Configure<EventOptions>(configuration.GetSection("Events")).BuildServiceProvider();
+
+        Assert.Equal(expected, services.GetRequiredService<IOptions<EventOptions>>().Value.Retention?.ToString());
     }
 
     /// <summary>The events the log still holds of the given entities, read from its oldest.</summary>

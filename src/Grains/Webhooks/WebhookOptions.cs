@@ -23,7 +23,7 @@ public sealed class WebhookOptions
     /// <summary>How long one attempt may take, answer included; longer is a failed attempt.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How many dead letters a subscription keeps; past that the oldest are dropped (still in the log, and counted).</summary>
+    /// <summary>How many dead letters a subscription keeps; past that the oldest are dropped (counted; the log keeps them for its retention).</summary>
     public int MaxDeadLetters { get; set; } = 1000;
 
     /// <summary>

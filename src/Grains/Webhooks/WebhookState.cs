@@ -33,7 +33,7 @@ public sealed class WebhookState : LogConsumerState
     /// <summary>Events given up on, oldest first, at most <see cref="WebhookOptions.MaxDeadLetters"/>.</summary>
     [Id(8)] public List<DeadLetter> DeadLetters { get; set; } = [];
 
-    /// <summary>Dead letters dropped because the list was full (they stay in the log).</summary>
+    /// <summary>Dead letters dropped because the list was full (the log keeps them for its retention).</summary>
     [Id(9)] public long DeadLettersDropped { get; set; }
 }
 
