@@ -11,11 +11,13 @@ namespace OrderActors.Cluster.Tests;
 /// <summary>
 /// Dependencies failing under load, on real processes: PostgreSQL stopped for ten seconds and Redis restarted, with
 /// no silo or gateway restarted. Clients see successes or 503 with Retry-After, never a 500; retries with the same
-/// keys finish into one order each; what the API shows is what is stored.
+/// keys finish into one order each; what the API shows is what is stored, and the event log's retention goes on.
 /// </summary>
 public sealed class DependencyOutageTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Outage = TimeSpan.FromSeconds(10);
+
+    private static readonly TimeSpan Retention = TimeSpan.FromSeconds(2);
 
     [Fact]
     public async Task PostgreSQL_stopped_for_ten_seconds_under_checkout_load_answers_503_then_recovers_losing_nothing()
@@ -26,6 +28,9 @@ public sealed class DependencyOutageTests(ITestOutputHelper output)
         {
             ["ConnectionStrings__Postgres"] = postgres.ConnectionString,
             ["ConnectionStrings__Redis"] = redis.ConnectionString,
+            // The log's retention deletes as the load runs, through the outage and after it.
+            ["Events__Retention"] = Retention.ToString(),
+            ["Events__RetentionInterval"] = "00:00:01",
         });
         await cluster.StartSiloAsync();
         await cluster.StartGatewayAsync();
@@ -46,6 +51,7 @@ public sealed class DependencyOutageTests(ITestOutputHelper output)
         await Task.Delay(Outage);
         await postgres.StartAgainAsync();
         var back = load.Elapsed;
+        var backAt = DateTimeOffset.UtcNow;
         var recovered = await load.RecoveredAsync(after: back);
         var checkouts = await load.StopAsync(running);
 
@@ -78,6 +84,9 @@ public sealed class DependencyOutageTests(ITestOutputHelper output)
         }
 
         Assert.Equal(checkouts.Count, stored.Orders.Count);
+        await Poll.For(
+            async () => (await StoredState.LoadAsync(postgres.ConnectionString, cluster.ServiceId, TimeSpan.Zero, CancellationToken.None)).TrimmedBefore,
+            trimmed => trimmed > backAt - Retention, "the log trimmed after PostgreSQL came back");
         await AssertConsistentAsync(postgres.ConnectionString, cluster.ServiceId);
     }
 
