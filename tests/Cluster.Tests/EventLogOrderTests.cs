@@ -36,9 +36,9 @@ public sealed class EventLogOrderTests : IAsyncLifetime
         await ExecuteAsync(early, "COMMIT");
 
         // A write that stays open for a while (a stalled client, a partition) while the reader goes on.
-        var first = await Poll.Until(() => log.ReadAfter(LogPlace.Start, 10, [], CancellationToken.None), e => e.Count > 0, TimeSpan.FromSeconds(30));
+        var first = await Poll.Until(async () => (await log.ReadAfter(LogPlace.Start, 10, [], CancellationToken.None)).Events, e => e.Count > 0, TimeSpan.FromSeconds(30));
         await ExecuteAsync(late, "COMMIT");
-        var next = await Poll.Until(() => log.ReadAfter(LogPlace.Of(first[^1]), 10, [], CancellationToken.None), e => e.Count > 0, TimeSpan.FromSeconds(30));
+        var next = await Poll.Until(async () => (await log.ReadAfter(LogPlace.Of(first[^1]), 10, [], CancellationToken.None)).Events, e => e.Count > 0, TimeSpan.FromSeconds(30));
 
         Assert.Equal(["early"], first.Select(e => e.EntityId));
         Assert.Equal(["late"], next.Select(e => e.EntityId));

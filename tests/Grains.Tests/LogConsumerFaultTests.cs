@@ -122,8 +122,15 @@ public sealed class MemoryEventLog : IEventLog
         }
     }
 
-    public Task<IReadOnlyList<LoggedEvent>> ReadAfter(LogPlace after, int limit, IReadOnlyList<string> types, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<LoggedEvent>>([.. After(after).Where(e => types.Count == 0 || types.Contains(e.Type)).Take(limit)]);
+    public Task<LogPage> ReadAfter(LogPlace after, int limit, IReadOnlyList<string> types, CancellationToken cancellationToken)
+    {
+        lock (events)
+        {
+            var start = after > horizon ? after : horizon;
+            var end = events.Count > 0 && LogPlace.Of(events[^1]) > start ? LogPlace.Of(events[^1]) : start;
+            return Task.FromResult(new LogPage([.. After(start).Where(e => types.Count == 0 || types.Contains(e.Type)).Take(limit)], end, horizon));
+        }
+    }
 
     public Task<LogPlace> Head(CancellationToken cancellationToken)
     {
@@ -140,14 +147,6 @@ public sealed class MemoryEventLog : IEventLog
         lock (events)
         {
             return Task.FromResult(events.SingleOrDefault(e => e.Position == position));
-        }
-    }
-
-    public Task<LogPlace> Horizon(CancellationToken cancellationToken)
-    {
-        lock (events)
-        {
-            return Task.FromResult(horizon);
         }
     }
 

@@ -77,7 +77,8 @@ public abstract class LogConsumerGrain<TState>(
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var events = await log.ReadAfter(state.State.Place, options.Value.BatchSize, Types, cancellationToken);
+                var page = await log.ReadAfter(state.State.Place, options.Value.BatchSize, Types, cancellationToken);
+                var events = page.Events;
                 var handled = events.Count == 0 ? 0 : await Handle(events, cancellationToken);
                 if (handled > 0)
                 {
@@ -88,6 +89,14 @@ public abstract class LogConsumerGrain<TState>(
 
                 if (handled < options.Value.BatchSize)
                 {
+                    if (handled == events.Count && page.End > state.State.Place)
+                    {
+                        // Nothing of its types up to the log's end: a reader of some types goes on from there, so the
+                        // events it does not read are not held for it. Stored with its next write; until then an
+                        // activation goes on from the stored place, past the same events.
+                        state.State.Place = page.End;
+                    }
+
                     var behind = handled == events.Count ? 0 : await log.CountAfter(state.State.Place, cancellationToken);
                     Metrics.EventLogLag.Record(behind, new KeyValuePair<string, object?>("consumer", Consumer));
                     return;

@@ -46,17 +46,17 @@ public sealed class ListingGrain(IReadModel readModel, IEventLog eventLog) : Gra
         return await Guard<Page<LoggedEvent>>(async () =>
         {
             var after = cursor is null ? LogPlace.Start : DecodePlace(Cursors.Decode(cursor));
-            var events = await eventLog.ReadAfter(after, limit, types, CancellationToken.None);
-            // After the read: a deletion that committed before it has moved the horizon by now, so a cursor it
-            // passed is refused rather than served a page with a hole.
-            if (cursor is not null && after < await eventLog.Horizon(CancellationToken.None))
+            var page = await eventLog.ReadAfter(after, limit, types, CancellationToken.None);
+            var events = page.Events;
+            if (cursor is not null && after < page.Horizon)
             {
                 return Error.Gone("Events after this cursor were deleted: the log keeps events for Events__Retention. " +
                                   "Start again without `after`, from the oldest event kept.");
             }
 
-            // Always a cursor: an integration keeps polling from where it is, whether or not this page was full.
-            var last = events.Count > 0 ? LogPlace.Of(events[^1]) : after;
+            // Always a cursor: an integration keeps polling from where it is, whether or not this page was full. A page
+            // that is not full holds every event of its types up to the log's end, so its cursor goes there.
+            var last = events.Count == limit ? LogPlace.Of(events[^1]) : page.End;
             return new Page<LoggedEvent>(events, Cursors.Encode(string.Create(CultureInfo.InvariantCulture, $"{last.Transaction}.{last.Position}")));
         });
     }

@@ -19,22 +19,60 @@ public sealed class PostgresEventLog(IConfiguration configuration, IOptions<Clus
 
     private const string Columns = "position, entity_type, entity_id, sequence, type, occurred_at, actor, data::text, transaction_id";
 
-    public async Task<IReadOnlyList<LoggedEvent>> ReadAfter(LogPlace after, int limit, IReadOnlyList<string> types, CancellationToken cancellationToken)
+    public async Task<LogPage> ReadAfter(LogPlace after, int limit, IReadOnlyList<string> types, CancellationToken cancellationToken)
     {
         await using var connection = await Open(cancellationToken);
+        // One statement, so the page, the horizon and the end see the same transactions as committed and settled. The
+        // page starts at the horizon if the place is before it: what is left there is kept for readers by position only.
         await using var command = new NpgsqlCommand(
             $"""
-             SELECT {Columns}
-             FROM orderactors_events
-             WHERE service_id = @service AND (transaction_id, position) > (@transaction, @position) AND {Settled}
-               AND (cardinality(@types) = 0 OR type = ANY(@types))
-             ORDER BY transaction_id, position
-             LIMIT @limit
+             WITH horizon AS (
+               SELECT transaction_id, position FROM orderactors_events_horizon WHERE service_id = @service
+               UNION ALL SELECT '0'::xid8, 0
+               ORDER BY transaction_id DESC, position DESC
+               LIMIT 1
+             ),
+             start AS (
+               SELECT CASE WHEN (@transaction, @position) >= (h.transaction_id, h.position) THEN @transaction ELSE h.transaction_id END AS transaction_id,
+                      CASE WHEN (@transaction, @position) >= (h.transaction_id, h.position) THEN @position ELSE h.position END AS position,
+                      h.transaction_id AS horizon_transaction, h.position AS horizon_position
+               FROM horizon h
+             ),
+             head AS (
+               SELECT transaction_id, position FROM orderactors_events
+               WHERE service_id = @service AND {Settled}
+               ORDER BY transaction_id DESC, position DESC
+               LIMIT 1
+             )
+             SELECT e.*, s.transaction_id, s.position, s.horizon_transaction, s.horizon_position, head.transaction_id, head.position
+             FROM start s LEFT JOIN head ON true LEFT JOIN LATERAL (
+               SELECT {Columns}
+               FROM orderactors_events
+               WHERE service_id = @service AND (transaction_id, position) > (s.transaction_id, s.position) AND {Settled}
+                 AND (cardinality(@types) = 0 OR type = ANY(@types))
+               ORDER BY transaction_id, position
+               LIMIT @limit
+             ) AS e ON true
+             ORDER BY e.transaction_id, e.position
              """, connection);
         AddPlace(command, after);
         command.Parameters.AddWithValue("types", types.ToArray());
         command.Parameters.AddWithValue("limit", limit);
-        return await ReadEvents(command, cancellationToken);
+        var events = new List<LoggedEvent>();
+        LogPlace start = after, horizon = LogPlace.Start, head = LogPlace.Start;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            start = new LogPlace(reader.GetFieldValue<ulong>(9), reader.GetInt64(10));
+            horizon = new LogPlace(reader.GetFieldValue<ulong>(11), reader.GetInt64(12));
+            head = reader.IsDBNull(13) ? LogPlace.Start : new LogPlace(reader.GetFieldValue<ulong>(13), reader.GetInt64(14));
+            if (!reader.IsDBNull(0))
+            {
+                events.Add(ReadEvent(reader));
+            }
+        }
+
+        return new LogPage(events, head > start ? head : start, horizon);
     }
 
     public async Task<LogPlace> Head(CancellationToken cancellationToken)
@@ -70,16 +108,6 @@ public sealed class PostgresEventLog(IConfiguration configuration, IOptions<Clus
         command.Parameters.AddWithValue("service", cluster.Value.ServiceId);
         command.Parameters.AddWithValue("position", position);
         return (await ReadEvents(command, cancellationToken)).SingleOrDefault();
-    }
-
-    public async Task<LogPlace> Horizon(CancellationToken cancellationToken)
-    {
-        await using var connection = await Open(cancellationToken);
-        await using var command = new NpgsqlCommand(
-            "SELECT transaction_id, position FROM orderactors_events_horizon WHERE service_id = @service", connection);
-        command.Parameters.AddWithValue("service", cluster.Value.ServiceId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? new LogPlace(reader.GetFieldValue<ulong>(0), reader.GetInt64(1)) : LogPlace.Start;
     }
 
     public async Task<int> Trim(LogPlace through, DateTimeOffset before, IReadOnlyCollection<long> kept, int limit, CancellationToken cancellationToken)
@@ -135,12 +163,15 @@ public sealed class PostgresEventLog(IConfiguration configuration, IOptions<Clus
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            events.Add(new LoggedEvent(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4),
-                reader.GetFieldValue<DateTimeOffset>(5), reader.GetString(6), reader.GetString(7), reader.GetFieldValue<ulong>(8)));
+            events.Add(ReadEvent(reader));
         }
 
         return events;
     }
+
+    private static LoggedEvent ReadEvent(NpgsqlDataReader reader) =>
+        new(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4),
+            reader.GetFieldValue<DateTimeOffset>(5), reader.GetString(6), reader.GetString(7), reader.GetFieldValue<ulong>(8));
 
     private async Task<NpgsqlConnection> Open(CancellationToken cancellationToken)
     {

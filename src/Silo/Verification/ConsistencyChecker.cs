@@ -112,9 +112,9 @@ public static class ConsistencyChecker
 
     /// <summary>
     /// The outbox and the log agree: every event a stored state counts (sequences 1 to its outbox's last) is in the
-    /// log exactly once — or, once retention has deleted events, its newest ones are, from some sequence on — every
-    /// entry the state still holds is there with its type (unless older than what retention deleted), and the log
-    /// holds nothing for a change that was not stored.
+    /// log exactly once — or, once retention has deleted events, every one after its horizon is — every entry the
+    /// state still holds is there with its type (unless older than what retention deleted), and the log holds nothing
+    /// for a change that was not stored.
     /// </summary>
     private static IEnumerable<string> CheckLog(StoredState stored)
     {
@@ -125,9 +125,11 @@ public static class ConsistencyChecker
         {
             var logged = stored.Logged.GetValueOrDefault(entity) ?? new LoggedRange(0, 0, 0);
             var expected = last == 0 ? new LoggedRange(0, 0, 0) : new LoggedRange(last, 1, last);
-            // Retention deletes from the old end: what is left of an entity's events is its newest, each once.
-            var trimmed = stored.TrimmedBefore is not null && last > 0
-                && (logged.Count == 0 || (logged.Last == last && logged.Count == last - logged.First + 1));
+            // Once retention has deleted events, any before its horizon may be gone (a reader can still hold an old
+            // one, such as a dead letter); every one after it is kept: the entity's newest, each once, up to its last.
+            var after = stored.LoggedAfterHorizon.GetValueOrDefault(entity) ?? new LoggedRange(0, 0, 0);
+            var trimmed = stored.TrimmedBefore is not null && logged.Last <= last
+                && (after.Count == 0 || after == new LoggedRange(last - after.First + 1, after.First, last));
             if (logged != expected && !trimmed)
             {
                 yield return $"{entity}: stored events 1..{last}, logged {logged.Count} from {logged.First} to {logged.Last}";

@@ -31,6 +31,9 @@ public sealed record StoredState(
     /// <summary>When the log's retention has deleted events: every deleted one happened before this; null if none was.</summary>
     public DateTimeOffset? TrimmedBefore { get; private set; }
 
+    /// <summary>Like <see cref="Logged"/>, of the events after the log's horizon only: retention deleted none of those.</summary>
+    public Dictionary<string, LoggedRange> LoggedAfterHorizon { get; } = [];
+
     public static async Task<StoredState> LoadAsync(string connectionString, string serviceId, TimeSpan listingLag, CancellationToken cancellationToken)
     {
         var stored = new StoredState([], [], [], [], [], [], [], [], [], []);
@@ -91,16 +94,23 @@ public sealed record StoredState(
     {
         await using (var ranges = new NpgsqlCommand(
             """
-            SELECT entity_type, entity_id, count(*), min(sequence), max(sequence)
-            FROM orderactors_events WHERE service_id = @ServiceId
-            GROUP BY entity_type, entity_id
+            SELECT e.entity_type, e.entity_id, count(*), min(e.sequence), max(e.sequence),
+                   count(*) FILTER (WHERE after_horizon), coalesce(min(e.sequence) FILTER (WHERE after_horizon), 0),
+                   coalesce(max(e.sequence) FILTER (WHERE after_horizon), 0)
+            FROM orderactors_events e
+            LEFT JOIN orderactors_events_horizon h ON h.service_id = e.service_id,
+            LATERAL (SELECT h.service_id IS NULL OR (e.transaction_id, e.position) > (h.transaction_id, h.position) AS after_horizon) AS place
+            WHERE e.service_id = @ServiceId
+            GROUP BY e.entity_type, e.entity_id
             """, connection, transaction))
         {
             ranges.Parameters.AddWithValue("ServiceId", serviceId);
             await using var rows = await ranges.ExecuteReaderAsync(cancellationToken);
             while (await rows.ReadAsync(cancellationToken))
             {
-                stored.Logged[$"{rows.GetString(0)}/{rows.GetString(1)}"] = new LoggedRange(rows.GetInt64(2), rows.GetInt64(3), rows.GetInt64(4));
+                var entity = $"{rows.GetString(0)}/{rows.GetString(1)}";
+                stored.Logged[entity] = new LoggedRange(rows.GetInt64(2), rows.GetInt64(3), rows.GetInt64(4));
+                stored.LoggedAfterHorizon[entity] = new LoggedRange(rows.GetInt64(5), rows.GetInt64(6), rows.GetInt64(7));
             }
         }
 
