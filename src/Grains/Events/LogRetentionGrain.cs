@@ -43,9 +43,12 @@ public sealed class LogRetentionGrain(
         try
         {
             var before = DateTimeOffset.UtcNow - options.Value.Retention!.Value;
-            var listings = await GrainFactory.Reference<IListingProjectionGrain>(IListingProjectionGrain.Key).Hold();
-            var subscriptions = await GrainFactory.Reference<IWebhookRegistryGrain>(IWebhookRegistryGrain.Key).Holds();
-            LogHold[] holds = [.. subscriptions, .. listings is null ? [] : new[] { listings }];
+            LogHold?[] found =
+            [
+                await GrainFactory.Reference<IListingProjectionGrain>(IListingProjectionGrain.Key).Hold(),
+                .. await GrainFactory.Reference<IWebhookRegistryGrain>(IWebhookRegistryGrain.Key).Holds(),
+            ];
+            var holds = found.OfType<LogHold>().ToList();
             var through = holds.Min(h => h.Place);
             var kept = holds.SelectMany(h => h.Kept).ToHashSet();
 

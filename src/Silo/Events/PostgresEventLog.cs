@@ -39,8 +39,9 @@ public sealed class PostgresEventLog(IConfiguration configuration, IOptions<Clus
                FROM horizon h
              ),
              head AS (
+               -- Only a reader of some types needs the end: for the others a short page ends at its last event.
                SELECT transaction_id, position FROM orderactors_events
-               WHERE service_id = @service AND {Settled}
+               WHERE cardinality(@types) > 0 AND service_id = @service AND {Settled}
                ORDER BY transaction_id DESC, position DESC
                LIMIT 1
              )
@@ -72,7 +73,8 @@ public sealed class PostgresEventLog(IConfiguration configuration, IOptions<Clus
             }
         }
 
-        return new LogPage(events, head > start ? head : start, horizon);
+        var last = events.Count > 0 ? LogPlace.Of(events[^1]) : start;
+        return new LogPage(events, head > last ? head : last, horizon);
     }
 
     public async Task<LogPlace> Head(CancellationToken cancellationToken)
