@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using OrderActors.Grains.Events;
 using OrderActors.Grains.Orders;
+using OrderActors.Grains.Webhooks;
 using OrderActors.Silo.Hosting;
 using Orleans.TestingHost;
 
@@ -57,6 +58,8 @@ public abstract class ClusterFixture<TSilo> : IAsyncLifetime
             options.PollInterval = TimeSpan.FromMilliseconds(50);
             options.StockChangeInterval = TestClusterSettings.StockChangeInterval;
         });
+        // Webhook subscriptions (WebhookReplayTests): an event refused once is a dead letter at once.
+        silo.Services.AddWebhookDelivery().Configure<WebhookOptions>(options => options.MaxAttempts = 1);
         silo.UseInMemoryReminderService();
         ReminderTableFaults.Apply(silo);
         silo.Configure<ReminderOptions>(options => options.MinimumReminderPeriod = TimeSpan.FromSeconds(1));

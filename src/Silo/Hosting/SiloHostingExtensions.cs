@@ -50,7 +50,8 @@ public static class SiloHostingExtensions
         builder.Services.AddHostedService<LogConsumersKeepAlive>();
         builder.Services.Configure<OrderOptions>(configuration.GetSection("Orders"));
         builder.Services.Configure<EventOptions>(configuration.GetSection("Events"));
-        builder.AddWebhookDelivery();
+        builder.Services.Configure<WebhookOptions>(configuration.GetSection("Webhooks"));
+        builder.Services.AddWebhookDelivery();
         // Before the probes: hosts stop services in reverse order, so the drain delay runs first, then the silo stops.
         builder.Services.AddHostedService<SiloStopsFirst>();
         builder.AddOrderActorsProbes()
@@ -137,17 +138,17 @@ public static class SiloHostingExtensions
     }
 
     /// <summary>
-    /// What webhook grains send with: their options, and a named HTTP client that gives up after the configured
-    /// timeout, follows no redirect (a 3xx is a failed attempt, as Standard Webhooks expects) and logs no URLs.
+    /// What webhook grains send with (their options are configured apart): a named HTTP client that gives up after the
+    /// configured timeout, follows no redirect (a 3xx is a failed attempt, as Standard Webhooks expects) and logs no URLs.
     /// </summary>
-    private static void AddWebhookDelivery(this IHostApplicationBuilder builder)
+    public static IServiceCollection AddWebhookDelivery(this IServiceCollection services)
     {
-        builder.Services.Configure<WebhookOptions>(builder.Configuration.GetSection("Webhooks"));
-        builder.Services.AddSingleton<WebhookSender>();
-        builder.Services.AddHttpClient(WebhookSender.ClientName)
+        services.AddSingleton<WebhookSender>();
+        services.AddHttpClient(WebhookSender.ClientName)
             .ConfigureHttpClient((services, client) => client.Timeout = services.GetRequiredService<IOptions<WebhookOptions>>().Value.Timeout)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false })
             .RemoveAllLoggers();
+        return services;
     }
 
     /// <summary>The most connections a silo opens to PostgreSQL when its connection string does not say.</summary>
