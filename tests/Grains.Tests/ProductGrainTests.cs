@@ -210,18 +210,28 @@ public sealed class ProductGrainTests(StandardCluster fixture)
         Assert.Equal((8, 0, 2), (stored.OnHand, stored.Reserved, stored.Sold));
     }
 
-    [Fact]
-    public async Task Stock_changes_stored_but_not_yet_announced_are_announced_by_the_next_activation()
+    /// <summary>
+    /// A product with two reservations, both acknowledged: the first announced in its own write (two in a row are
+    /// allowed), the second stored and left to the timer, so the stored version is ahead of the announced one.
+    /// </summary>
+    private async Task<IProductGrain> WithUnannouncedStockChanges()
     {
         var product = NewProduct();
         await product.Create(Widget(stock: 100));
         await product.Reserve("order-1", 1);
         await product.Reserve("order-2", 1);
-        // Acknowledged, so no audit will come to write: only the activation can announce them.
         await Acknowledged(product, "order-1", ReservationStage.Reserved);
         await Acknowledged(product, "order-2", ReservationStage.Reserved);
-        var before = await Stored(product);
-        Assert.NotEqual(before.Version, before.AnnouncedVersion);
+        var stored = await Stored(product);
+        Assert.NotEqual(stored.Version, stored.AnnouncedVersion);
+        return product;
+    }
+
+    [Fact]
+    public async Task Stock_changes_stored_but_not_yet_announced_are_announced_by_the_next_activation()
+    {
+        // Acknowledged, so no audit will come to write: only the activation can announce them.
+        var product = await WithUnannouncedStockChanges();
 
         // Gone before its timer announced them, as when its silo dies.
         await product.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
@@ -233,15 +243,7 @@ public sealed class ProductGrainTests(StandardCluster fixture)
     [Fact]
     public async Task Stock_changes_whose_announcing_write_failed_are_announced_by_the_next_activation()
     {
-        var product = NewProduct();
-        await product.Create(Widget(stock: 100));
-        // The first is announced in its own write (two in a row are allowed), the second is left to the timer.
-        await product.Reserve("order-1", 1);
-        await product.Reserve("order-2", 1);
-        await Acknowledged(product, "order-1", ReservationStage.Reserved);
-        await Acknowledged(product, "order-2", ReservationStage.Reserved);
-        var before = await Stored(product);
-        Assert.NotEqual(before.Version, before.AnnouncedVersion);
+        var product = await WithUnannouncedStockChanges();
 
         // The timer's announcing write fails: the activation goes with its in-memory announcement, and the audit
         // reminder (the stock call registered it) brings a new activation that announces what is stored.
