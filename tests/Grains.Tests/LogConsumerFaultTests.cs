@@ -4,6 +4,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrderActors.Grains.Abstractions;
 using OrderActors.Grains.Events;
+using Orleans.Core.Internal;
+using Orleans.Storage;
 using Orleans.TestingHost;
 
 namespace OrderActors.Grains.Tests;
@@ -41,6 +43,37 @@ public sealed class LogConsumerFaultTests(StandardCluster fixture)
         Assert.Equal([.. first, .. second], handled.Distinct().Order());
         // Handled, its place lost with the failed write, then handled again by the next activation.
         Assert.All(second, position => Assert.Equal(2, handled.Count(p => p == position)));
+    }
+
+    [Fact]
+    public async Task A_reader_gone_after_moving_its_place_in_memory_past_other_types_lets_retention_delete_them_and_loses_nothing()
+    {
+        var log = fixture.Cluster.GetSiloServiceProvider().GetRequiredService<MemoryEventLog>();
+        var key = Unique.Key("reader");
+        var reader = fixture.Grains.GetGrain<ITestLogConsumerGrain>(key);
+        var first = log.Append(2, TestLogConsumerGrain.EventTypeOf(key));
+        await reader.Wake();
+        await Poll.For(async () => await reader.StoredPosition() == first[^1], "its own events handled and the place stored");
+
+        // Only events it does not read: its place moves past them in memory, and storage keeps the older place.
+        var others = log.Append(3, key + ".other");
+        await Poll.For(async () => (await reader.Hold())!.Place.Position == others[^1], "the place moved past the other types");
+        Assert.Equal(first[^1], await reader.StoredPosition());
+
+        // A retention pass reads that hold and deletes up to it; then the activation goes without writing, as when its
+        // silo dies, and the next one comes back from the stored place, behind what was deleted.
+        var hold = (await reader.Hold())!;
+        Assert.True(await log.Trim(hold.Place, DateTimeOffset.UtcNow.AddMinutes(1), hold.Kept, int.MaxValue, CancellationToken.None) >= others.Length);
+        await reader.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
+        var second = log.Append(2, TestLogConsumerGrain.EventTypeOf(key));
+        await Poll.For(async () =>
+        {
+            await reader.Wake();
+            return await reader.StoredPosition() == second[^1];
+        }, "the events after the deletion handled by the next activation");
+
+        // Each of its events handled once: none of those it had handled came back, none after them was skipped.
+        Assert.Equal([.. first, .. second], TestLogConsumerGrain.HandledBy(key));
     }
 }
 
@@ -80,10 +113,12 @@ public sealed class TestLogConsumerGrain(
 
     public Task<IReadOnlyList<long>> Handled() => Task.FromResult(HandledBy(this.GetPrimaryKeyString()));
 
+    /// <summary>The place in storage, read apart from the activation's state, which may be ahead of it.</summary>
     public async Task<long> StoredPosition()
     {
-        await State.ReadStateAsync();
-        return State.State.Place.Position;
+        var stored = new GrainState<LogConsumerState>();
+        await ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageNames.Orders).ReadStateAsync(StateName, this.GetGrainId(), stored);
+        return stored.State?.Place.Position ?? LogPlace.Start.Position;
     }
 
     protected override async Task<int> Handle(IReadOnlyList<LoggedEvent> events, CancellationToken cancellationToken)
