@@ -5,6 +5,7 @@ using OrderActors.Grains.Events;
 using OrderActors.Grains.Orders;
 using OrderActors.Grains.Webhooks;
 using OrderActors.Silo.Hosting;
+using Orleans.Configuration;
 using Orleans.TestingHost;
 
 namespace OrderActors.Grains.Tests;
@@ -139,6 +140,31 @@ public sealed class SlowStorageCluster : ClusterFixture<SlowStorageCluster.Silo>
         {
             ConfigureSilo(siloBuilder, TimeSpan.FromMinutes(15), TimeSpan.FromDays(7), storageLatency: Latency);
             siloBuilder.Services.Configure<EventOptions>(options => options.StockChangeInterval = TimeSpan.FromMinutes(1));
+        }
+    }
+}
+
+/// <summary>
+/// A cluster whose silos hand their recently used activations on when they stop, for tests that start a second silo
+/// and stop it. Each storage keeps everything in one memory grain, which a test activates on the first silo before it
+/// starts the second, so that stopping the second takes no stored state with it.
+/// </summary>
+public sealed class HandOffCluster : ClusterFixture<HandOffCluster.Silo>
+{
+    /// <summary>How long each storage read and write takes: long enough to stop a silo while a write is in flight.</summary>
+    public static readonly TimeSpan Latency = TimeSpan.FromMilliseconds(500);
+
+    public sealed class Silo : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            ConfigureSilo(siloBuilder, TimeSpan.FromMinutes(15), TimeSpan.FromDays(7), storageLatency: Latency);
+            foreach (var name in new[] { StorageNames.Orders, StorageNames.Carts })
+            {
+                siloBuilder.Services.Configure<MemoryGrainStorageOptions>(name, options => options.NumStorageGrains = 1);
+            }
+
+            siloBuilder.AddHandOffOnStop();
         }
     }
 }

@@ -37,7 +37,19 @@ public static class DiscardOnFailure
         }
 
         silo.AddIncomingGrainCallFilter<DiscardingCallFilter>();
+        silo.Services.AddSingleton<IConfigureGrainContextProvider, DiscardMark.Provider>();
         return silo;
+    }
+
+    /// <summary>
+    /// Discards an activation: marked first, so that its state never moves to another silo with it, then deactivated.
+    /// Without an exception in the reason: Orleans would reject the calls queued meanwhile with it instead of rerouting
+    /// them to the next activation.
+    /// </summary>
+    public static void Discard(IGrainContext activation, string why)
+    {
+        DiscardMark.Set(activation);
+        activation.Deactivate(new(DeactivationReasonCode.ApplicationError, why));
     }
 
     /// <summary>

@@ -17,8 +17,7 @@ public sealed class DiscardingCallFilter : IIncomingGrainCallFilter
         }
         catch (Exception exception) when (context.Grain?.GetType().Assembly == typeof(CartGrain).Assembly)
         {
-            // Without the exception, so that calls queued meanwhile are rerouted to the next activation, not rejected.
-            context.TargetContext.Deactivate(new(DeactivationReasonCode.ApplicationError, "A call failed: the state in memory may not be stored."));
+            DiscardOnFailure.Discard(context.TargetContext, "A call failed: the state in memory may not be stored.");
             var forCaller = DiscardOnFailure.ForCaller(exception);
             if (ReferenceEquals(forCaller, exception))
             {

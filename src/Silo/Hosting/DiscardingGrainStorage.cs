@@ -68,9 +68,11 @@ public sealed class DiscardingGrainStorage(IGrainStorage inner, IGrainContextAcc
         catch (Exception exception)
         {
             poisoned.AddOrUpdate(grainState, exception);
-            // No exception in the reason: Orleans would reject the calls queued meanwhile with it instead of rerouting
-            // them to the next activation.
-            activation?.Deactivate(new(DeactivationReasonCode.ApplicationError, "A storage write failed: the state in memory may not be stored."));
+            if (activation is not null)
+            {
+                DiscardOnFailure.Discard(activation, "A storage write failed: the state in memory may not be stored.");
+            }
+
             throw DiscardOnFailure.ForCaller(exception);
         }
     }

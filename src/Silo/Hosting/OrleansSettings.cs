@@ -45,6 +45,12 @@ public sealed class OrleansSettings
     public TimeSpan CartIdleAge { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
+    /// Whether a gracefully stopping silo hands its recently used activations, with their state, to the silos that stay
+    /// (<see cref="HandOffOnStop"/>) instead of deactivating them all.
+    /// </summary>
+    public bool HandOffOnStop { get; set; } = true;
+
+    /// <summary>
     /// How long a silo trusts what it learned of where another silo's grain lives before asking the directory again
     /// (Orleans' <c>GrainDirectoryOptions.MaximumCacheTTL</c>). Expired entries leave the cache once per this period.
     /// </summary>

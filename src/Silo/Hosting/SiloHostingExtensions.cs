@@ -101,6 +101,10 @@ public static class SiloHostingExtensions
                 // already knew: every call to a new cart or order is forwarded. Random placement splits them evenly.
                 silo.Services.AddSingleton<PlacementStrategy, RandomPlacement>();
             }
+            if (settings.HandOffOnStop)
+            {
+                silo.AddHandOffOnStop();
+            }
             silo.Configure<GrainDirectoryOptions>(options => options.MaximumCacheTTL = settings.ValidDirectoryCacheAge);
             if (settings.UsesStronglyConsistentDirectory)
             {
@@ -135,6 +139,15 @@ public static class SiloHostingExtensions
         app.MapOrderActorsProbes();
         app.MapOrderActorsMetrics();
         return app;
+    }
+
+    /// <summary>Hands a stopping silo's recently used activations to the silos that stay (<see cref="HandOffOnStop"/>).</summary>
+    public static ISiloBuilder AddHandOffOnStop(this ISiloBuilder silo)
+    {
+        silo.Services.AddSingleton<HandOffOnStop>();
+        silo.Services.AddSingleton<IActivationWorkingSetObserver>(services => services.GetRequiredService<HandOffOnStop>());
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(services => services.GetRequiredService<HandOffOnStop>());
+        return silo;
     }
 
     /// <summary>
