@@ -32,8 +32,8 @@ public static class Reminders
 
 /// <summary>
 /// A reminder a grain registers at most once per activation, before the first change that needs it: registering is a
-/// write, and the reminder outlives the activation anyway. Cleared before the grain drops the reminder, so that a
-/// change made meanwhile registers it anew.
+/// write, and the reminder outlives the activation anyway. Dropped through <see cref="Drop"/>, so that a change made
+/// meanwhile registers it anew.
 /// </summary>
 public sealed class ReminderOnce(string name)
 {
@@ -59,4 +59,18 @@ public sealed class ReminderOnce(string name)
     }
 
     public void Clear() => registered = false;
+
+    /// <summary>
+    /// Unregisters the reminder, unless a change made while this read it registered it anew: that registration is
+    /// newer and wanted, and unregistering the version read would only be refused (Orleans logs each refusal as an error).
+    /// </summary>
+    public async Task Drop(Grain grain)
+    {
+        Clear();
+        var reminder = await grain.GetReminder(name);
+        if (!registered)
+        {
+            await grain.DropReminder(reminder);
+        }
+    }
 }

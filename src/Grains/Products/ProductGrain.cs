@@ -352,10 +352,8 @@ public sealed class ProductGrain : Grain, IProductGrain, IRemindable
 
         if (NothingToAudit)
         {
-            // Cleared before the await: a reservation made meanwhile registers the reminder anew, and that newer
-            // registration has another version, which this unregistration (by the version it read) cannot remove.
-            audit.Clear();
-            await this.DropReminder(AuditReminder);
+            // A reservation made meanwhile registers the reminder anew, and that registration stays.
+            await audit.Drop(this);
             return;
         }
 
