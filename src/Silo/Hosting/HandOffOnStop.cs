@@ -16,7 +16,8 @@ namespace OrderActors.Silo.Hosting;
 /// <c>OnDeactivateAsync</c> have completed, and registers the moved activation only in place of its old registration
 /// (if a call activated the grain elsewhere meanwhile, that one stays and the moved one is dropped). An activation being discarded after a failed write keeps its state
 /// behind (<see cref="DiscardMark"/>); a migration that fails (the target left, or refused) is a plain deactivation.
-/// Runs as the silo leaves the membership, before Orleans deactivates what is left.
+/// Runs as the silo leaves the membership, before Orleans deactivates what is left. Opt-in (<c>Orleans:HandOffOnStop</c>):
+/// on a saturated cluster a measured stop's migrations stalled until Orleans' 30 s deactivation timeout.
 /// </remarks>
 public sealed partial class HandOffOnStop(
     IClusterMembershipService membership,
