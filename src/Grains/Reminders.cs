@@ -58,15 +58,13 @@ public sealed class ReminderOnce(string name)
         }
     }
 
-    public void Clear() => registered = false;
-
     /// <summary>
     /// Unregisters the reminder, unless a change made while this read it registered it anew: that registration is
     /// newer and wanted, and unregistering the version read would only be refused (Orleans logs each refusal as an error).
     /// </summary>
     public async Task Drop(Grain grain)
     {
-        Clear();
+        registered = false;
         var reminder = await grain.GetReminder(name);
         if (!registered)
         {

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Net.Sockets;
 using OrderActors.Grains.Abstractions;
+using OrderActors.Grains.Carts;
 using Orleans.Serialization;
 using Orleans.Storage;
 
@@ -40,6 +41,9 @@ public static class DiscardOnFailure
         silo.Services.AddSingleton<IConfigureGrainContextProvider, DiscardMark.Provider>();
         return silo;
     }
+
+    /// <summary>Whether <paramref name="grain"/> is one of ours (the rule leaves Orleans' own grains alone).</summary>
+    public static bool IsOurs(object? grain) => grain?.GetType().Assembly == typeof(CartGrain).Assembly;
 
     /// <summary>
     /// Discards an activation: marked first, so that its state never moves to another silo with it, then deactivated.

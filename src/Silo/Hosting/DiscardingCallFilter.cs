@@ -1,5 +1,3 @@
-using OrderActors.Grains.Carts;
-
 namespace OrderActors.Silo.Hosting;
 
 /// <summary>
@@ -15,7 +13,7 @@ public sealed class DiscardingCallFilter : IIncomingGrainCallFilter
         {
             await context.Invoke();
         }
-        catch (Exception exception) when (context.Grain?.GetType().Assembly == typeof(CartGrain).Assembly)
+        catch (Exception exception) when (DiscardOnFailure.IsOurs(context.Grain))
         {
             DiscardOnFailure.Discard(context.TargetContext, "A call failed: the state in memory may not be stored.");
             var forCaller = DiscardOnFailure.ForCaller(exception);

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using OrderActors.Grains.Carts;
-using Orleans.Concurrency;
 using Orleans.Runtime.Placement;
 
 namespace OrderActors.Silo.Hosting;
@@ -24,7 +22,6 @@ public sealed partial class HandOffOnStop(
     ILocalSiloDetails local,
     ILogger<HandOffOnStop> logger) : IActivationWorkingSetObserver, ILifecycleParticipant<ISiloLifecycle>
 {
-    private static readonly ConcurrentDictionary<Type, bool> Movable = new();
     private readonly ConcurrentDictionary<IGrainContext, byte> recent = new();
 
     public void OnAdded(IActivationWorkingSetMember member) => Track(member);
@@ -42,7 +39,8 @@ public sealed partial class HandOffOnStop(
 
     private void Track(IActivationWorkingSetMember member)
     {
-        if (member is IGrainContext { GrainInstance: { } grain } activation && Movable.GetOrAdd(grain.GetType(), IsMovable))
+        // Every activation that can move carries a discard mark (stateless workers carry none).
+        if (member is IGrainContext activation && DiscardOnFailure.IsOurs(activation.GrainInstance) && activation.GetComponent<DiscardMark>() is not null)
         {
             recent.TryAdd(activation, 0);
         }
@@ -55,9 +53,6 @@ public sealed partial class HandOffOnStop(
             recent.TryRemove(activation, out _);
         }
     }
-
-    private static bool IsMovable(Type grain) =>
-        grain.Assembly == typeof(CartGrain).Assembly && !grain.IsDefined(typeof(StatelessWorkerAttribute), inherit: true);
 
     private Task HandOff(CancellationToken cancellationToken)
     {
