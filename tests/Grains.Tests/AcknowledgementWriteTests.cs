@@ -60,6 +60,22 @@ public sealed class AcknowledgementWriteTests(LazyAcknowledgementCluster fixture
         Assert.Null(await AuditReminder(product));
     }
 
+    [Fact]
+    public async Task A_reservation_after_the_audit_dropped_its_reminder_and_the_activation_went_registers_it_anew()
+    {
+        var product = await AnnouncedProductWithReservations("order-1");
+        await product.Acknowledge("order-1", ReservationStage.Reserved);
+        var now = DateTime.UtcNow;
+        await product.AsReference<IRemindable>().ReceiveReminder(ProductGrain.AuditReminder, new TickStatus(now, TimeSpan.FromMinutes(1), now));
+        Assert.Null(await AuditReminder(product));
+
+        // Gone right after the drop, as when its silo dies: the next activation's first reservation needs the audit again.
+        await product.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
+        Assert.True((await product.Reserve("order-2", 1)).IsSuccess);
+
+        Assert.NotNull(await AuditReminder(product));
+    }
+
     /// <summary>A product holding unacknowledged reservations of one unit for each order, its stock changes all announced (no timer pending).</summary>
     private async Task<IProductGrain> AnnouncedProductWithReservations(params string[] orders)
     {

@@ -21,6 +21,9 @@ public interface IReminderDropProbe : IGrainWithStringKey
     /// <summary>Registers <paramref name="name"/>, then drops it while the reminder table refuses this grain's removals.</summary>
     Task DropWhileTableUnreachable(string name);
 
+    /// <summary>Registers <paramref name="name"/> once, then drops it through the same once-only registration while the table refuses removals.</summary>
+    Task DropOnceWhileTableUnreachable(string name);
+
     Task<bool> IsRegistered(string name);
 }
 
@@ -63,6 +66,14 @@ public sealed class ReminderDropProbe(ReminderTableFaults faults) : Grain, IRemi
         await this.DropReminder(name);
     }
 
+    public async Task DropOnceWhileTableUnreachable(string name)
+    {
+        var once = new ReminderOnce(name);
+        await once.Ensure(this, Hour, Hour);
+        faults.FailRemovals(this.GetGrainId());
+        await once.Drop(this);
+    }
+
     public async Task<bool> IsRegistered(string name) => await this.GetReminder(name) is not null;
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask;
@@ -96,6 +107,16 @@ public sealed class ReminderDropTests(StandardCluster fixture)
         // Orleans logs every unregistration it refuses for a version mismatch as an error naming the grain.
         var key = probe.GetPrimaryKeyString();
         Assert.DoesNotContain(TestClusterSettings.SiloLogs.GetSnapshot(), e => e.Message.Contains(key, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_once_registered_reminder_dropped_while_its_table_is_unreachable_fails_and_stays_registered()
+    {
+        var probe = fixture.Grains.GetGrain<IReminderDropProbe>(Unique.Key("probe"));
+
+        await Assert.ThrowsAsync<TimeoutException>(() => probe.DropOnceWhileTableUnreachable("audit"));
+
+        Assert.True(await probe.IsRegistered("audit"));
     }
 
     [Fact]
