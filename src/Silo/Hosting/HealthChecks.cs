@@ -29,14 +29,24 @@ public sealed class PostgresHealthCheck(IConfiguration configuration) : IHealthC
 }
 
 /// <summary>Ready only while Redis answers a ping: membership lives there.</summary>
+/// <remarks>
+/// A singleton (<see cref="SiloHostingExtensions"/> registers it): health checks not registered as services are created
+/// anew for every probe, and each would open a connection of its own and never close it. Its connections are named
+/// <see cref="ClientName"/>, so that <c>CLIENT LIST</c> tells them apart.
+/// </remarks>
 public sealed class RedisHealthCheck(IConfiguration configuration) : IHealthCheck, IDisposable
 {
     private readonly Lazy<Task<ConnectionMultiplexer>> connection = new(() =>
     {
         var options = ConfigurationOptions.Parse(configuration.GetConnectionString("Redis")!);
         options.AbortOnConnectFail = false;
+        options.ClientName = ClientName(configuration["Orleans:ServiceId"]);
         return ConnectionMultiplexer.ConnectAsync(options);
     });
+
+    /// <summary>The name of the probe's connections: the service id, in the characters Redis accepts in a name.</summary>
+    public static string ClientName(string? serviceId) =>
+        "probe-" + new string((serviceId ?? "").Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-').ToArray());
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

@@ -54,6 +54,7 @@ public static class SiloHostingExtensions
         builder.Services.AddWebhookDelivery();
         // Before the probes: hosts stop services in reverse order, so the drain delay runs first, then the silo stops.
         builder.Services.AddHostedService<SiloStopsFirst>();
+        builder.Services.AddSingleton<RedisHealthCheck>();
         builder.AddOrderActorsProbes()
             .AddCheck<PostgresHealthCheck>("postgres", tags: [Probes.Ready])
             .AddCheck<RedisHealthCheck>("redis", tags: [Probes.Ready]);
