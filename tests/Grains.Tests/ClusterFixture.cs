@@ -156,16 +156,28 @@ public sealed class HandOffCluster : ClusterFixture<HandOffCluster.Silo>
 
     public sealed class Silo : ISiloConfigurator
     {
-        public void Configure(ISiloBuilder siloBuilder)
-        {
-            ConfigureSilo(siloBuilder, TimeSpan.FromMinutes(15), TimeSpan.FromDays(7), storageLatency: Latency);
-            foreach (var name in new[] { StorageNames.Orders, StorageNames.Carts })
-            {
-                siloBuilder.Services.Configure<MemoryGrainStorageOptions>(name, options => options.NumStorageGrains = 1);
-            }
+        public void Configure(ISiloBuilder siloBuilder) => ConfigureHandingOff(siloBuilder, limit: 1000);
+    }
 
-            siloBuilder.AddHandOffOnStop();
+    /// <summary>The silo of <see cref="HandOffCluster"/>, handing on at most <paramref name="limit"/> activations.</summary>
+    public static void ConfigureHandingOff(ISiloBuilder siloBuilder, int limit)
+    {
+        ConfigureSilo(siloBuilder, TimeSpan.FromMinutes(15), TimeSpan.FromDays(7), storageLatency: Latency);
+        foreach (var name in new[] { StorageNames.Orders, StorageNames.Carts })
+        {
+            siloBuilder.Services.Configure<MemoryGrainStorageOptions>(name, options => options.NumStorageGrains = 1);
         }
+
+        siloBuilder.AddHandOffOnStop(limit);
+    }
+}
+
+/// <summary>As <see cref="HandOffCluster"/>, with silos that hand on at most one activation when they stop.</summary>
+public sealed class HandOffOneCluster : ClusterFixture<HandOffOneCluster.Silo>
+{
+    public sealed class Silo : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder) => HandOffCluster.ConfigureHandingOff(siloBuilder, limit: 1);
     }
 }
 

@@ -1,28 +1,37 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Orleans.Runtime.Placement;
 
 namespace OrderActors.Silo.Hosting;
 
 /// <summary>
-/// On a graceful stop, moves this silo's recently used activations of our grains to the silos that stay, state and all,
-/// instead of deactivating them: the next call to a busy cart, order or product finds it already active elsewhere rather
-/// than waiting for a new activation that reads its state from PostgreSQL while the cluster absorbs the stop.
+/// On a graceful stop, moves this silo's most recently used activations of our grains to the silos that stay, state and
+/// all, instead of deactivating them: the next call to a busy cart, order or product finds it already active elsewhere
+/// rather than waiting for a new activation that reads its state from PostgreSQL while the cluster absorbs the stop.
 /// </summary>
 /// <remarks>
-/// "Recently used" is Orleans' working set (a call in the last 10 to 20 s); idle activations deactivate as before, since
-/// most are never called again. Orleans migrates an activation only after its in-flight calls and
-/// <c>OnDeactivateAsync</c> have completed, and registers the moved activation only in place of its old registration
-/// (if a call activated the grain elsewhere meanwhile, that one stays and the moved one is dropped). An activation being discarded after a failed write keeps its state
-/// behind (<see cref="DiscardMark"/>); a migration that fails (the target left, or refused) is a plain deactivation.
-/// Runs as the silo leaves the membership, before Orleans deactivates what is left. Opt-in (<c>Orleans:HandOffOnStop</c>):
-/// on a saturated cluster a measured stop's migrations stalled until Orleans' 30 s deactivation timeout.
+/// "Recently used" is Orleans' working set, which it scans every 5 s; the activations called since the latest scan go
+/// first, and at most <c>limit</c> move (<see cref="OrleansSettings.HandOffLimit"/>). Idle activations deactivate as before, since most
+/// are never called again. Orleans migrates an activation only after its in-flight calls and <c>OnDeactivateAsync</c> have
+/// completed, holds the calls that arrive meanwhile until the move is done, and sends a silo's moves in batches of up to
+/// 1,000, each answered once all of its activations are active on the target: the limit bounds how long those calls wait.
+/// The moved activation is registered only in place of its old registration (if a call activated the grain elsewhere
+/// meanwhile, that one stays and the moved one is dropped). An activation being discarded after a failed write keeps its
+/// state behind (<see cref="DiscardMark"/>); a migration that fails (the target left, or refused) is a plain
+/// deactivation. Runs as the silo leaves the membership, before Orleans deactivates what is left, and logs when the
+/// moves are done (or how many are still moving after <see cref="SlowAfter"/>). Opt-in (<c>Orleans:HandOffOnStop</c>).
 /// </remarks>
 public sealed partial class HandOffOnStop(
     IClusterMembershipService membership,
     ILocalSiloDetails local,
-    ILogger<HandOffOnStop> logger) : IActivationWorkingSetObserver, ILifecycleParticipant<ISiloLifecycle>
+    ILogger<HandOffOnStop> logger,
+    int limit) : IActivationWorkingSetObserver, ILifecycleParticipant<ISiloLifecycle>
 {
-    private readonly ConcurrentDictionary<IGrainContext, byte> recent = new();
+    /// <summary>When the hand-off reports the moves that have not finished.</summary>
+    public static readonly TimeSpan SlowAfter = TimeSpan.FromSeconds(5);
+
+    /// <summary>Each tracked activation and when it was last seen busy (<see cref="Environment.TickCount64"/>).</summary>
+    private readonly ConcurrentDictionary<IGrainContext, long> recent = new();
 
     public void OnAdded(IActivationWorkingSetMember member) => Track(member);
 
@@ -42,7 +51,7 @@ public sealed partial class HandOffOnStop(
         // Every activation that can move carries a discard mark (stateless workers carry none).
         if (member is IGrainContext activation && DiscardOnFailure.IsOurs(activation.GrainInstance) && activation.GetComponent<DiscardMark>() is not null)
         {
-            recent.TryAdd(activation, 0);
+            recent[activation] = Environment.TickCount64;
         }
     }
 
@@ -65,17 +74,41 @@ public sealed partial class HandOffOnStop(
             return Task.CompletedTask;
         }
 
-        var handedOff = 0;
-        foreach (var activation in recent.Keys)
+        var tracked = recent.ToArray();
+        var moving = tracked.OrderByDescending(entry => entry.Value)
+            .Take(Math.Max(0, limit))
+            .Select(entry => entry.Key)
+            .ToArray();
+        for (var i = 0; i < moving.Length; i++)
         {
-            var target = targets[handedOff++ % targets.Length];
-            activation.Migrate(new Dictionary<string, object> { [IPlacementDirector.PlacementHintKey] = target }, cancellationToken);
+            moving[i].Migrate(new Dictionary<string, object> { [IPlacementDirector.PlacementHintKey] = targets[i % targets.Length] }, cancellationToken);
         }
 
-        LogHandingOff(logger, handedOff, targets.Length);
+        LogHandingOff(logger, moving.Length, targets.Length, tracked.Length - moving.Length);
+        _ = Report(moving);
         return Task.CompletedTask;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: handing {Count} recently used activations to {Silos} other silo(s)")]
-    private static partial void LogHandingOff(ILogger logger, int count, int silos);
+    /// <summary>Logs when every move has finished, and how many are left if that takes longer than <see cref="SlowAfter"/>.</summary>
+    private async Task Report(IGrainContext[] moving)
+    {
+        var clock = Stopwatch.StartNew();
+        var done = Task.WhenAll(moving.Select(activation => activation.Deactivated));
+        if (await Task.WhenAny(done, Task.Delay(SlowAfter)) != done)
+        {
+            LogStillMoving(logger, moving.Count(activation => !activation.Deactivated.IsCompleted), moving.Length, clock.Elapsed.TotalSeconds);
+        }
+
+        await done;
+        LogHandedOff(logger, moving.Length, clock.Elapsed.TotalSeconds);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: handing {Count} recently used activations to {Silos} other silo(s); {Left} less recently used deactivate")]
+    private static partial void LogHandingOff(ILogger logger, int count, int silos, int left);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping: {Moving} of {Count} handed-off activations still moving after {Seconds:0.0} s; calls to them wait")]
+    private static partial void LogStillMoving(ILogger logger, int moving, int count, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: {Count} activations handed off in {Seconds:0.0} s")]
+    private static partial void LogHandedOff(ILogger logger, int count, double seconds);
 }

@@ -52,6 +52,12 @@ public sealed class OrleansSettings
     public bool HandOffOnStop { get; set; }
 
     /// <summary>
+    /// How many activations a stopping silo hands on at most (<see cref="HandOffOnStop"/>), the most recently used first:
+    /// calls to a moving activation wait until its move is done, and Orleans moves up to 1,000 at a time to each silo.
+    /// </summary>
+    public int HandOffLimit { get; set; } = 1000;
+
+    /// <summary>
     /// How long a silo trusts what it learned of where another silo's grain lives before asking the directory again
     /// (Orleans' <c>GrainDirectoryOptions.MaximumCacheTTL</c>). Expired entries leave the cache once per this period.
     /// </summary>

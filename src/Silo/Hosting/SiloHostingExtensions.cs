@@ -104,7 +104,7 @@ public static class SiloHostingExtensions
             }
             if (settings.HandOffOnStop)
             {
-                silo.AddHandOffOnStop();
+                silo.AddHandOffOnStop(settings.HandOffLimit);
             }
             silo.Configure<GrainDirectoryOptions>(options => options.MaximumCacheTTL = settings.ValidDirectoryCacheAge);
             if (settings.UsesStronglyConsistentDirectory)
@@ -143,9 +143,11 @@ public static class SiloHostingExtensions
     }
 
     /// <summary>Hands a stopping silo's recently used activations to the silos that stay (<see cref="HandOffOnStop"/>).</summary>
-    public static ISiloBuilder AddHandOffOnStop(this ISiloBuilder silo)
+    /// <param name="silo">The silo.</param>
+    /// <param name="limit">How many activations it hands on at most, the most recently used first.</param>
+    public static ISiloBuilder AddHandOffOnStop(this ISiloBuilder silo, int limit = 1000)
     {
-        silo.Services.AddSingleton<HandOffOnStop>();
+        silo.Services.AddSingleton(services => ActivatorUtilities.CreateInstance<HandOffOnStop>(services, limit));
         silo.Services.AddSingleton<IActivationWorkingSetObserver>(services => services.GetRequiredService<HandOffOnStop>());
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(services => services.GetRequiredService<HandOffOnStop>());
         return silo;
