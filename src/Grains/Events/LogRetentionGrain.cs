@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrderActors.Grains.Abstractions;
+using Orleans.Placement;
 
 namespace OrderActors.Grains.Events;
 
@@ -14,6 +15,9 @@ namespace OrderActors.Grains.Events;
 /// silo died. A pass that fails (PostgreSQL away) is simply the next one's work.
 /// </summary>
 [GrainType("log-retention")]
+// Stays where it is when Orleans' rebalancer or a stopping silo's hand-off moves activations: it works in the
+// background (no shopper's call waits on it), and an activation elsewhere starts its timers and reminders anew.
+[Immovable]
 public sealed class LogRetentionGrain(
     IEventLog log,
     IOptions<EventOptions> options,

@@ -1,4 +1,5 @@
 using OrderActors.Grains.Abstractions;
+using Orleans.Placement;
 
 namespace OrderActors.Grains.Webhooks;
 
@@ -8,6 +9,9 @@ namespace OrderActors.Grains.Webhooks;
 /// delete that failed half-way) is forgotten the next time the list is read.
 /// </summary>
 [GrainType("webhook-registry")]
+// Stays where it is when Orleans' rebalancer or a stopping silo's hand-off moves activations: only the webhook API
+// calls it, never a shopper's request, so nothing gains from it moving warm.
+[Immovable]
 public sealed class WebhookRegistryGrain(
     [PersistentState("webhook-registry", StorageNames.Orders)] IPersistentState<WebhookRegistryState> state) : Grain, IWebhookRegistryGrain
 {

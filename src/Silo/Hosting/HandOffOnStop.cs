@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Orleans.Placement;
 using Orleans.Runtime.Placement;
 
 namespace OrderActors.Silo.Hosting;
@@ -10,8 +11,10 @@ namespace OrderActors.Silo.Hosting;
 /// rather than waiting for a new activation that reads its state from PostgreSQL while the cluster absorbs the stop.
 /// </summary>
 /// <remarks>
-/// "Recently used" is Orleans' working set, which it scans every 5 s; the activations called since the latest scan go
-/// first, and at most <c>limit</c> move (<see cref="OrleansSettings.HandOffLimit"/>). Idle activations deactivate as before, since most
+/// "Recently used" is Orleans' working set, which it scans every 5 s; the activations found busy by the most scans go
+/// first (the hot products and deadline shards, then the carts being shopped with), and at most <c>limit</c> move
+/// (<see cref="OrleansSettings.HandOffLimit"/>). Grains marked <see cref="ImmovableAttribute"/> stay: the event log's
+/// readers start timers and register reminders as they activate, and nothing waits on them being warm. Idle activations deactivate as before, since most
 /// are never called again. Orleans migrates an activation only after its in-flight calls and <c>OnDeactivateAsync</c> have
 /// completed, holds the calls that arrive meanwhile until the move is done, and sends a silo's moves in batches of up to
 /// 1,000, each answered once all of its activations are active on the target: the limit bounds how long those calls wait.
@@ -27,11 +30,14 @@ public sealed partial class HandOffOnStop(
     ILogger<HandOffOnStop> logger,
     int limit) : IActivationWorkingSetObserver, ILifecycleParticipant<ISiloLifecycle>
 {
+    /// <summary>Grain classes marked <see cref="ImmovableAttribute"/> (the event log's readers and keepers): they stay.</summary>
+    private static readonly ConcurrentDictionary<Type, bool> ImmovableTypes = new();
+
     /// <summary>When the hand-off reports the moves that have not finished.</summary>
     public static readonly TimeSpan SlowAfter = TimeSpan.FromSeconds(5);
 
-    /// <summary>Each tracked activation and when it was last seen busy (<see cref="Environment.TickCount64"/>).</summary>
-    private readonly ConcurrentDictionary<IGrainContext, long> recent = new();
+    /// <summary>Each tracked activation and how many of Orleans' working-set scans found it busy.</summary>
+    private readonly ConcurrentDictionary<IGrainContext, int> busy = new();
 
     public void OnAdded(IActivationWorkingSetMember member) => Track(member);
 
@@ -49,17 +55,21 @@ public sealed partial class HandOffOnStop(
     private void Track(IActivationWorkingSetMember member)
     {
         // Every activation that can move carries a discard mark (stateless workers carry none).
-        if (member is IGrainContext activation && DiscardOnFailure.IsOurs(activation.GrainInstance) && activation.GetComponent<DiscardMark>() is not null)
+        if (member is IGrainContext activation && DiscardOnFailure.IsOurs(activation.GrainInstance) && activation.GetComponent<DiscardMark>() is not null
+            && !IsImmovable(activation.GrainInstance!.GetType()))
         {
-            recent[activation] = Environment.TickCount64;
+            busy.AddOrUpdate(activation, 1, (_, scans) => scans + 1);
         }
     }
+
+    private static bool IsImmovable(Type grainClass) =>
+        ImmovableTypes.GetOrAdd(grainClass, type => type.GetCustomAttributes(typeof(ImmovableAttribute), inherit: true).Length > 0);
 
     private void Forget(IActivationWorkingSetMember member)
     {
         if (member is IGrainContext activation)
         {
-            recent.TryRemove(activation, out _);
+            busy.TryRemove(activation, out _);
         }
     }
 
@@ -74,7 +84,7 @@ public sealed partial class HandOffOnStop(
             return Task.CompletedTask;
         }
 
-        var tracked = recent.ToArray();
+        var tracked = busy.ToArray();
         var moving = tracked.OrderByDescending(entry => entry.Value)
             .Take(Math.Max(0, limit))
             .Select(entry => entry.Key)
