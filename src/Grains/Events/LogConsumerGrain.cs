@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrderActors.Grains.Abstractions;
+using Orleans.Placement;
 
 namespace OrderActors.Grains.Events;
 
@@ -22,6 +23,9 @@ public class LogConsumerState
 /// keep-alive (<see cref="ILogConsumerGrain.Wake"/>) reactivate it elsewhere after its silo died, and it resumes from
 /// the stored place.
 /// </summary>
+// Every reader of the log, as its subclasses inherit this, stays where it is when Orleans' rebalancer or a stopping
+// silo's hand-off moves activations: it works in the background, and an activation elsewhere restarts its timers.
+[Immovable]
 public abstract class LogConsumerGrain<TState>(
     IPersistentState<TState> state,
     IEventLog log,

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrderActors.Grains.Abstractions;
 using OrderActors.Grains.Events;
-using Orleans.Placement;
 
 namespace OrderActors.Grains.ReadModel;
 
@@ -15,9 +14,6 @@ namespace OrderActors.Grains.ReadModel;
 /// so a gateway that reads again caches the new rows, and for every change, also one no gateway saw.
 /// </summary>
 [GrainType("listing-projection")]
-// Stays where it is when Orleans' rebalancer or a stopping silo's hand-off moves activations: it works in the
-// background (no shopper's call waits on it), and an activation elsewhere starts its timers and reminders anew.
-[Immovable]
 public sealed class ListingProjectionGrain(
     [PersistentState("listing-projection", StorageNames.Orders)] IPersistentState<LogConsumerState> state,
     IEventLog log,

@@ -5,7 +5,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrderActors.Grains.Abstractions;
 using OrderActors.Grains.Events;
-using Orleans.Placement;
 
 namespace OrderActors.Grains.Webhooks;
 
@@ -20,9 +19,6 @@ namespace OrderActors.Grains.Webhooks;
 /// and the turn they run in is single-threaded, so they see it between two awaits of the delivery, never half-changed.
 /// </remarks>
 [GrainType("webhook")]
-// Stays where it is when Orleans' rebalancer or a stopping silo's hand-off moves activations: it works in the
-// background (no shopper's call waits on it), and an activation elsewhere starts its timers and reminders anew.
-[Immovable]
 public sealed class WebhookGrain : LogConsumerGrain<WebhookState>, IWebhookGrain
 {
     /// <summary>A pass stops sending after this long, so that replays and deletes, which wait for it, are answered soon.</summary>

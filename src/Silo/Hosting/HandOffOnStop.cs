@@ -6,16 +6,15 @@ using Orleans.Runtime.Placement;
 namespace OrderActors.Silo.Hosting;
 
 /// <summary>
-/// On a graceful stop, moves this silo's most recently used activations of our grains to the silos that stay, state and
-/// all, instead of deactivating them: the next call to a busy cart, order or product finds it already active elsewhere
+/// On a graceful stop, moves this silo's busiest activations of our grains to the silos that stay, state and all,
+/// instead of deactivating them: the next call to a busy cart, order or product finds it already active elsewhere
 /// rather than waiting for a new activation that reads its state from PostgreSQL while the cluster absorbs the stop.
 /// </summary>
 /// <remarks>
-/// "Recently used" is Orleans' working set, which it scans every 5 s; the activations found busy by the most scans go
+/// The candidates are Orleans' working set, which it scans every 5 s; the activations found busy by the most scans go
 /// first (the hot products and deadline shards, then the carts being shopped with), and at most <c>limit</c> move
-/// (<see cref="OrleansSettings.HandOffLimit"/>). Grains marked <see cref="ImmovableAttribute"/> stay: the event log's
-/// readers start timers and register reminders as they activate, and nothing waits on them being warm. Idle activations deactivate as before, since most
-/// are never called again. Orleans migrates an activation only after its in-flight calls and <c>OnDeactivateAsync</c> have
+/// (<see cref="OrleansSettings.HandOffLimit"/>). Grains marked <see cref="ImmovableAttribute"/> (the event log's
+/// background grains) stay, and the rest deactivate as before, since most are never called again. Orleans migrates an activation only after its in-flight calls and <c>OnDeactivateAsync</c> have
 /// completed, holds the calls that arrive meanwhile until the move is done, and sends a silo's moves in batches of up to
 /// 1,000, each answered once all of its activations are active on the target: the limit bounds how long those calls wait.
 /// The moved activation is registered only in place of its old registration (if a call activated the grain elsewhere
@@ -34,7 +33,7 @@ public sealed partial class HandOffOnStop(
     private static readonly ConcurrentDictionary<Type, bool> ImmovableTypes = new();
 
     /// <summary>When the hand-off reports the moves that have not finished.</summary>
-    public static readonly TimeSpan SlowAfter = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan SlowAfter = TimeSpan.FromSeconds(5);
 
     /// <summary>Each tracked activation and how many of Orleans' working-set scans found it busy.</summary>
     private readonly ConcurrentDictionary<IGrainContext, int> busy = new();
@@ -113,7 +112,7 @@ public sealed partial class HandOffOnStop(
         LogHandedOff(logger, moving.Length, clock.Elapsed.TotalSeconds);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: handing {Count} recently used activations to {Silos} other silo(s); {Left} less recently used deactivate")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: handing {Count} busiest activations to {Silos} other silo(s); {Left} less busy ones deactivate")]
     private static partial void LogHandingOff(ILogger logger, int count, int silos, int left);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping: {Moving} of {Count} handed-off activations still moving after {Seconds:0.0} s; calls to them wait")]

@@ -45,14 +45,14 @@ public sealed class OrleansSettings
     public TimeSpan CartIdleAge { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// Whether a gracefully stopping silo hands its recently used activations, with their state, to the silos that stay
-    /// (<see cref="HandOffOnStop"/>) instead of deactivating them all. Off by default: on a saturated cluster one
-    /// measured stop held the moving grains' calls until Orleans' 30 s deactivation timeout (docs/operations.md).
+    /// Whether a gracefully stopping silo hands its busiest activations, with their state, to the silos that stay
+    /// (<see cref="HandOffOnStop"/>) instead of deactivating them all. Off by default: on a saturated cluster its moves
+    /// can stall until the silo's 30 s stop timeout, holding the moving grains' calls as long (docs/operations.md).
     /// </summary>
     public bool HandOffOnStop { get; set; }
 
     /// <summary>
-    /// How many activations a stopping silo hands on at most (<see cref="HandOffOnStop"/>), the most recently used first:
+    /// How many activations a stopping silo hands on at most (<see cref="HandOffOnStop"/>), the busiest first:
     /// calls to a moving activation wait until its move is done, and Orleans moves up to 1,000 at a time to each silo.
     /// </summary>
     public int HandOffLimit { get; set; } = 1000;

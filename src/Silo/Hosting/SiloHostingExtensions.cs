@@ -142,9 +142,9 @@ public static class SiloHostingExtensions
         return app;
     }
 
-    /// <summary>Hands a stopping silo's recently used activations to the silos that stay (<see cref="HandOffOnStop"/>).</summary>
+    /// <summary>Hands a stopping silo's busiest activations to the silos that stay (<see cref="HandOffOnStop"/>).</summary>
     /// <param name="silo">The silo.</param>
-    /// <param name="limit">How many activations it hands on at most, the most recently used first.</param>
+    /// <param name="limit">How many activations it hands on at most, the busiest first.</param>
     public static ISiloBuilder AddHandOffOnStop(this ISiloBuilder silo, int limit = 1000)
     {
         silo.Services.AddSingleton(services => ActivatorUtilities.CreateInstance<HandOffOnStop>(services, limit));
