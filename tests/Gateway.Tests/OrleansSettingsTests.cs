@@ -100,6 +100,19 @@ public sealed class OrleansSettingsTests
         Assert.Contains("Orleans:DirectoryCacheAge", refusal.Message);
     }
 
+    [Theory]
+    [InlineData("00:00:00")]
+    [InlineData("-00:00:01")]
+    public void A_hand_off_timeout_that_is_not_positive_is_refused_by_name(string timeout)
+    {
+        var settings = GatewayFixture.NewClusterSettings();
+        settings["Orleans:HandOffOnStop"] = "true";
+        settings["Orleans:HandOffTimeout"] = timeout;
+
+        var refusal = Assert.Throws<InvalidOperationException>(() => GatewayFixture.BuildSilo(settings));
+        Assert.Contains("Orleans:HandOffTimeout", refusal.Message);
+    }
+
     [Fact]
     public async Task An_idle_order_and_cart_leave_the_silo_after_their_age_while_a_product_stays()
     {

@@ -159,8 +159,11 @@ public sealed class HandOffCluster : ClusterFixture<HandOffCluster.Silo>
         public void Configure(ISiloBuilder siloBuilder) => ConfigureHandingOff(siloBuilder, limit: 1000);
     }
 
-    /// <summary>The silo of <see cref="HandOffCluster"/>, handing on at most <paramref name="limit"/> activations.</summary>
-    public static void ConfigureHandingOff(ISiloBuilder siloBuilder, int limit)
+    /// <summary>
+    /// The silo of <see cref="HandOffCluster"/>, handing on at most <paramref name="limit"/> activations within
+    /// <paramref name="timeout"/> (a minute when not given: far longer than any move here).
+    /// </summary>
+    public static void ConfigureHandingOff(ISiloBuilder siloBuilder, int limit, TimeSpan? timeout = null)
     {
         ConfigureSilo(siloBuilder, TimeSpan.FromMinutes(15), TimeSpan.FromDays(7), storageLatency: Latency);
         foreach (var name in new[] { StorageNames.Orders, StorageNames.Carts })
@@ -168,7 +171,16 @@ public sealed class HandOffCluster : ClusterFixture<HandOffCluster.Silo>
             siloBuilder.Services.Configure<MemoryGrainStorageOptions>(name, options => options.NumStorageGrains = 1);
         }
 
-        siloBuilder.AddHandOffOnStop(limit);
+        siloBuilder.AddHandOffOnStop(limit, timeout ?? TimeSpan.FromMinutes(1));
+    }
+}
+
+/// <summary>As <see cref="HandOffCluster"/>, with silos that give up a move not done within a tenth of a storage write.</summary>
+public sealed class HandOffQuickCluster : ClusterFixture<HandOffQuickCluster.Silo>
+{
+    public sealed class Silo : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder) => HandOffCluster.ConfigureHandingOff(siloBuilder, limit: 1000, timeout: HandOffCluster.Latency / 10);
     }
 }
 

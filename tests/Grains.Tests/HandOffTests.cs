@@ -91,6 +91,32 @@ public sealed class HandOffLimitTests(HandOffOneCluster fixture) : IClassFixture
     }
 }
 
+/// <summary>A stopping silo gives up the moves that are not done within its hand-off timeout.</summary>
+public sealed class HandOffTimeoutTests(HandOffQuickCluster fixture) : IClassFixture<HandOffQuickCluster>
+{
+    [Fact]
+    public async Task A_cart_whose_move_outlasts_the_timeout_deactivates_in_place_and_is_read_again()
+    {
+        var sku = await HandOffSteps.Warm(fixture.Cluster);
+        var other = await fixture.Grains.NewProduct();
+        var secondary = await HandOffSteps.SecondSilo(fixture.Cluster);
+        var cart = await HandOffSteps.CartOn(fixture.Cluster, secondary, sku);
+
+        // A cart moves only after its running call: this one's write takes longer than the timeout, so its move is
+        // given up and its next activation reads the cart again — and that read now fails.
+        var faults = fixture.Grains.GetGrain<IStorageFaultGrain>("cart");
+        var adding = cart.SetQuantity(other, 1);
+        await Task.Delay(HandOffCluster.Latency / 5);
+        await faults.AddFaultOnRead(cart.GetGrainId(), new TimeoutException("injected: the cart was read again"));
+        await fixture.Cluster.StopSiloAsync(secondary);
+        Assert.True((await adding).IsSuccess);
+
+        await Assert.ThrowsAnyAsync<Exception>(() => cart.Get());
+        var view = (await cart.Get()).Value!;
+        Assert.Equal(new[] { (sku, 1), (other, 1) }.Order(), view.Lines.Select(l => (l.Sku, l.Quantity)).Order());
+    }
+}
+
 /// <summary>The steps of the hand-off tests: a warmed first silo, a second one, and carts placed on it.</summary>
 internal static class HandOffSteps
 {

@@ -20,20 +20,30 @@ namespace OrderActors.Silo.Hosting;
 /// The moved activation is registered only in place of its old registration (if a call activated the grain elsewhere
 /// meanwhile, that one stays and the moved one is dropped). An activation being discarded after a failed write keeps its
 /// state behind (<see cref="DiscardMark"/>); a migration that fails (the target left, or refused) is a plain
-/// deactivation. Runs as the silo leaves the membership, before Orleans deactivates what is left, and logs when the
-/// moves are done (or how many are still moving after <see cref="SlowAfter"/>). Opt-in (<c>Orleans:HandOffOnStop</c>).
+/// deactivation.
+/// <para>
+/// A move not done within <c>timeout</c> (<see cref="OrleansSettings.HandOffTimeout"/>) is given up and becomes a plain
+/// deactivation, its waiting calls sent on to be served by a new activation. Without that bound the moves can wait on
+/// each other for Orleans' 30 s deactivation timeout: the moves still queued behind a batch hold their grains' calls,
+/// and the batch is answered only when the target's activations of its grains are active or gone — one of which may
+/// be a copy the target made meanwhile (the directory's entries move with the stopping silo's leave) that is waiting,
+/// through a call chain, on a grain held in the queue (docs/benchmarks.md, "The hand-off's stall explained").
+/// </para>
+/// Runs as the silo leaves the membership, before Orleans deactivates what is left, and logs when the moves are done
+/// (or how many were given up). Opt-in (<c>Orleans:HandOffOnStop</c>).
 /// </remarks>
 public sealed partial class HandOffOnStop(
     IClusterMembershipService membership,
     ILocalSiloDetails local,
     ILogger<HandOffOnStop> logger,
-    int limit) : IActivationWorkingSetObserver, ILifecycleParticipant<ISiloLifecycle>
+    int limit,
+    TimeSpan timeout) : IActivationWorkingSetObserver, ILifecycleParticipant<ISiloLifecycle>
 {
+    /// <summary>How long the moves may take unless configured otherwise.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(5);
+
     /// <summary>Grain classes marked <see cref="ImmovableAttribute"/> (the event log's readers and keepers): they stay.</summary>
     private static readonly ConcurrentDictionary<Type, bool> ImmovableTypes = new();
-
-    /// <summary>When the hand-off reports the moves that have not finished.</summary>
-    private static readonly TimeSpan SlowAfter = TimeSpan.FromSeconds(5);
 
     /// <summary>Each tracked activation and how many of Orleans' working-set scans found it busy.</summary>
     private readonly ConcurrentDictionary<IGrainContext, int> busy = new();
@@ -88,36 +98,42 @@ public sealed partial class HandOffOnStop(
             .Take(Math.Max(0, limit))
             .Select(entry => entry.Key)
             .ToArray();
+        // Orleans gives a move up when its token is cancelled, at any step: the activation then deactivates in place.
+        var giveUp = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        giveUp.CancelAfter(timeout);
         for (var i = 0; i < moving.Length; i++)
         {
-            moving[i].Migrate(new Dictionary<string, object> { [IPlacementDirector.PlacementHintKey] = targets[i % targets.Length] }, cancellationToken);
+            moving[i].Migrate(new Dictionary<string, object> { [IPlacementDirector.PlacementHintKey] = targets[i % targets.Length] }, giveUp.Token);
         }
 
         LogHandingOff(logger, moving.Length, targets.Length, tracked.Length - moving.Length);
-        _ = Report(moving);
+        _ = Report(moving, giveUp);
         return Task.CompletedTask;
     }
 
-    /// <summary>Logs when every move has finished, and how many are left if that takes longer than <see cref="SlowAfter"/>.</summary>
-    private async Task Report(IGrainContext[] moving)
+    /// <summary>Logs when every move has ended, and how many were given up at the timeout.</summary>
+    private async Task Report(IGrainContext[] moving, CancellationTokenSource giveUp)
     {
+        using var _ = giveUp;
         var clock = Stopwatch.StartNew();
         var done = Task.WhenAll(moving.Select(activation => activation.Deactivated));
-        if (await Task.WhenAny(done, Task.Delay(SlowAfter)) != done)
+        var givenUp = 0;
+        if (await Task.WhenAny(done, Task.Delay(timeout)) != done)
         {
-            LogStillMoving(logger, moving.Count(activation => !activation.Deactivated.IsCompleted), moving.Length, clock.Elapsed.TotalSeconds);
+            givenUp = moving.Count(activation => !activation.Deactivated.IsCompleted);
+            LogGivingUp(logger, givenUp, moving.Length, clock.Elapsed.TotalSeconds);
         }
 
         await done;
-        LogHandedOff(logger, moving.Length, clock.Elapsed.TotalSeconds);
+        LogHandedOff(logger, moving.Length - givenUp, moving.Length, clock.Elapsed.TotalSeconds);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: handing {Count} busiest activations to {Silos} other silo(s); {Left} less busy ones deactivate")]
     private static partial void LogHandingOff(ILogger logger, int count, int silos, int left);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping: {Moving} of {Count} handed-off activations still moving after {Seconds:0.0} s; calls to them wait")]
-    private static partial void LogStillMoving(ILogger logger, int moving, int count, double seconds);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping: {Moving} of {Count} handed-off activations still moving after {Seconds:0.0} s; given up, they deactivate instead")]
+    private static partial void LogGivingUp(ILogger logger, int moving, int count, double seconds);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: {Count} activations handed off in {Seconds:0.0} s")]
-    private static partial void LogHandedOff(ILogger logger, int count, double seconds);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: {Moved} of {Count} activations handed off, all ended in {Seconds:0.0} s")]
+    private static partial void LogHandedOff(ILogger logger, int moved, int count, double seconds);
 }

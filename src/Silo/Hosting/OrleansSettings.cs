@@ -58,6 +58,17 @@ public sealed class OrleansSettings
     public int HandOffLimit { get; set; } = 1000;
 
     /// <summary>
+    /// How long a stopping silo waits for its hand-off (<see cref="HandOffOnStop"/>) before giving up the moves not yet
+    /// done, which then deactivate in place: the longest the moving grains' calls are held.
+    /// </summary>
+    public TimeSpan HandOffTimeout { get; set; } = Hosting.HandOffOnStop.DefaultTimeout;
+
+    /// <summary><see cref="HandOffTimeout"/>, refused unless positive.</summary>
+    public TimeSpan ValidHandOffTimeout => HandOffTimeout > TimeSpan.Zero
+        ? HandOffTimeout
+        : throw new InvalidOperationException($"Orleans:HandOffTimeout is '{HandOffTimeout}'; expected more than zero.");
+
+    /// <summary>
     /// How long a silo trusts what it learned of where another silo's grain lives before asking the directory again
     /// (Orleans' <c>GrainDirectoryOptions.MaximumCacheTTL</c>). Expired entries leave the cache once per this period.
     /// </summary>
