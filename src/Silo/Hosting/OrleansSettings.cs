@@ -47,7 +47,7 @@ public sealed class OrleansSettings
     /// <summary>
     /// Whether a gracefully stopping silo hands its busiest activations, with their state, to the silos that stay
     /// (<see cref="HandOffOnStop"/>) instead of deactivating them all. Off by default: on a saturated cluster its moves
-    /// can stall until the silo's 30 s stop timeout, holding the moving grains' calls as long (docs/operations.md).
+    /// can wait on each other until <see cref="HandOffTimeout"/>, holding the moving grains' calls as long (docs/operations.md).
     /// </summary>
     public bool HandOffOnStop { get; set; }
 
