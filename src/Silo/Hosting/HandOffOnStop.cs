@@ -22,12 +22,14 @@ namespace OrderActors.Silo.Hosting;
 /// state behind (<see cref="DiscardMark"/>); a migration that fails (the target left, or refused) is a plain
 /// deactivation.
 /// <para>
-/// A move not done within <c>timeout</c> (<see cref="OrleansSettings.HandOffTimeout"/>) is given up and becomes a plain
-/// deactivation, its waiting calls sent on to be served by a new activation. Without that bound the moves can wait on
+/// A move not done within <c>timeout</c> (<see cref="OrleansSettings.HandOffTimeout"/>) is given up: Orleans cancels what
+/// is left of its deactivation (a write its <c>OnDeactivateAsync</c> makes, its directory entry's removal), as its own
+/// deactivation timeout would, and its waiting calls are sent on to be served by a new activation. Without that bound the moves can wait on
 /// each other for Orleans' 30 s deactivation timeout: the moves still queued behind a batch hold their grains' calls,
 /// and the batch is answered only when the target's activations of its grains are active or gone — one of which may
 /// be a copy the target made meanwhile (the directory's entries move with the stopping silo's leave) that is waiting,
-/// through a call chain, on a grain held in the queue (docs/benchmarks.md, "The hand-off's stall explained").
+/// through a call chain, on a grain held in the queue (docs/benchmarks.md, "The hand-off's stall explained"). Giving
+/// up is not free (a cut write, a stale directory entry), so the default leaves room for a slow but progressing hand-off.
 /// </para>
 /// Runs as the silo leaves the membership, before Orleans deactivates what is left, and logs when the moves are done
 /// (or how many were given up). Opt-in (<c>Orleans:HandOffOnStop</c>).
@@ -40,7 +42,7 @@ public sealed partial class HandOffOnStop(
     TimeSpan timeout) : IActivationWorkingSetObserver, ILifecycleParticipant<ISiloLifecycle>
 {
     /// <summary>How long the moves may take unless configured otherwise.</summary>
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>Grain classes marked <see cref="ImmovableAttribute"/> (the event log's readers and keepers): they stay.</summary>
     private static readonly ConcurrentDictionary<Type, bool> ImmovableTypes = new();
