@@ -41,9 +41,6 @@ public sealed partial class HandOffOnStop(
     int limit,
     TimeSpan timeout) : IActivationWorkingSetObserver, ILifecycleParticipant<ISiloLifecycle>
 {
-    /// <summary>How long the moves may take unless configured otherwise.</summary>
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
-
     /// <summary>Grain classes marked <see cref="ImmovableAttribute"/> (the event log's readers and keepers): they stay.</summary>
     private static readonly ConcurrentDictionary<Type, bool> ImmovableTypes = new();
 
@@ -120,7 +117,8 @@ public sealed partial class HandOffOnStop(
         var clock = Stopwatch.StartNew();
         var done = Task.WhenAll(moving.Select(activation => activation.Deactivated));
         var givenUp = 0;
-        if (await Task.WhenAny(done, Task.Delay(timeout)) != done)
+        // Counted when the moves are given up (the timeout, or the stop's own cancellation): the same token Orleans heeds.
+        if (await Task.WhenAny(done, Task.Delay(Timeout.InfiniteTimeSpan, giveUp.Token)) != done)
         {
             givenUp = moving.Count(activation => !activation.Deactivated.IsCompleted);
             LogGivingUp(logger, givenUp, moving.Length, clock.Elapsed.TotalSeconds);

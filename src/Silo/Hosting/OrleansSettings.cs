@@ -61,12 +61,10 @@ public sealed class OrleansSettings
     /// How long a stopping silo waits for its hand-off (<see cref="HandOffOnStop"/>) before giving up the moves not yet
     /// done, which then deactivate in place: the longest the moving grains' calls are held.
     /// </summary>
-    public TimeSpan HandOffTimeout { get; set; } = Hosting.HandOffOnStop.DefaultTimeout;
+    public TimeSpan HandOffTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary><see cref="HandOffTimeout"/>, refused unless positive.</summary>
-    public TimeSpan ValidHandOffTimeout => HandOffTimeout > TimeSpan.Zero
-        ? HandOffTimeout
-        : throw new InvalidOperationException($"Orleans:HandOffTimeout is '{HandOffTimeout}'; expected more than zero.");
+    public TimeSpan ValidHandOffTimeout => Positive(HandOffTimeout, nameof(HandOffTimeout));
 
     /// <summary>
     /// How long a silo trusts what it learned of where another silo's grain lives before asking the directory again
@@ -75,9 +73,7 @@ public sealed class OrleansSettings
     public TimeSpan DirectoryCacheAge { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary><see cref="DirectoryCacheAge"/>, refused unless positive (Orleans' own refusal names no setting).</summary>
-    public TimeSpan ValidDirectoryCacheAge => DirectoryCacheAge > TimeSpan.Zero
-        ? DirectoryCacheAge
-        : throw new InvalidOperationException($"Orleans:DirectoryCacheAge is '{DirectoryCacheAge}'; expected more than zero.");
+    public TimeSpan ValidDirectoryCacheAge => Positive(DirectoryCacheAge, nameof(DirectoryCacheAge));
 
     public IPAddress ResolveAdvertisedAddress()
     {
@@ -91,7 +87,13 @@ public sealed class OrleansSettings
             ?? throw new InvalidOperationException("Orleans:AdvertisedAddress is 'auto' but this host has no non-loopback IPv4 address.");
     }
 
+    /// <summary>A duration setting, refused by name unless positive (Orleans' own refusals name no setting).</summary>
+    private static TimeSpan Positive(TimeSpan value, string setting) => value > TimeSpan.Zero
+        ? value
+        : throw new InvalidOperationException($"Orleans:{setting} is '{value}'; expected more than zero.");
+
     /// <summary>A two-way setting: true for <paramref name="chosen"/>, false for the other accepted value or nothing.</summary>
+
     private static bool IsChosen(string? value, string setting, string chosen, string[] accepted) =>
         string.IsNullOrEmpty(value) ? false
         : accepted.Contains(value, StringComparer.OrdinalIgnoreCase) ? string.Equals(value, chosen, StringComparison.OrdinalIgnoreCase)

@@ -145,10 +145,10 @@ public static class SiloHostingExtensions
     /// <summary>Hands a stopping silo's busiest activations to the silos that stay (<see cref="HandOffOnStop"/>).</summary>
     /// <param name="silo">The silo.</param>
     /// <param name="limit">How many activations it hands on at most, the busiest first.</param>
-    /// <param name="timeout">How long the moves may take before those not done are given up (<see cref="HandOffOnStop.DefaultTimeout"/> when not given).</param>
-    public static ISiloBuilder AddHandOffOnStop(this ISiloBuilder silo, int limit = 1000, TimeSpan? timeout = null)
+    /// <param name="timeout">How long the moves may take before those not done are given up.</param>
+    public static ISiloBuilder AddHandOffOnStop(this ISiloBuilder silo, int limit, TimeSpan timeout)
     {
-        silo.Services.AddSingleton(services => ActivatorUtilities.CreateInstance<HandOffOnStop>(services, limit, timeout ?? HandOffOnStop.DefaultTimeout));
+        silo.Services.AddSingleton(services => ActivatorUtilities.CreateInstance<HandOffOnStop>(services, limit, timeout));
         silo.Services.AddSingleton<IActivationWorkingSetObserver>(services => services.GetRequiredService<HandOffOnStop>());
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(services => services.GetRequiredService<HandOffOnStop>());
         return silo;
