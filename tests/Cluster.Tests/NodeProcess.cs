@@ -57,16 +57,38 @@ public sealed class NodeProcess : IAsyncDisposable
     {
         if (!process.HasExited)
         {
-            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString()]))
-            {
-                await kill.WaitForExitAsync();
-            }
-
+            await AskToStopAsync();
             using var cancellation = new CancellationTokenSource(timeout);
             await process.WaitForExitAsync(cancellation.Token);
         }
 
         return process.ExitCode;
+    }
+
+    /// <summary>Sends SIGTERM, as <see cref="TerminateAsync"/> does, without waiting for the process to exit.</summary>
+    public Task AskToStopAsync() => SignalAsync("TERM");
+
+    /// <summary>Freezes the process (SIGSTOP): it neither answers nor sends anything, and its sockets stay open, until <see cref="ResumeAsync"/>.</summary>
+    public Task PauseAsync() => SignalAsync("STOP");
+
+    /// <summary>Lets a process frozen by <see cref="PauseAsync"/> run again (SIGCONT).</summary>
+    public Task ResumeAsync() => SignalAsync("CONT");
+
+    /// <summary>Waits until a line of the process's output contains <paramref name="text"/>; false if none did within <paramref name="timeout"/>.</summary>
+    public async Task<bool> WaitForLogAsync(string text, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!Tail(int.MaxValue).Contains(text, StringComparison.Ordinal))
+        {
+            if (clock.Elapsed > timeout)
+            {
+                return false;
+            }
+
+            await Task.Delay(20);
+        }
+
+        return true;
     }
 
     /// <summary>Waits for the process to exit by itself and returns its exit code, or null if it still runs after <paramref name="timeout"/>.</summary>
@@ -117,6 +139,12 @@ public sealed class NodeProcess : IAsyncDisposable
 
         using var reader = new StreamReader(new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
         return string.Join('\n', reader.ReadToEnd().Split('\n').TakeLast(lines));
+    }
+
+    private async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", process.Id.ToString()]);
+        await kill.WaitForExitAsync();
     }
 
     private static void Write(StreamWriter log, string? line)
