@@ -14,17 +14,20 @@ namespace OrderActors.Gateway.Tests;
 public sealed class OrleansSettingsTests
 {
     [Theory]
-    [InlineData(nameof(OrleansSettings.GrainDirectory), "Default", false)]
-    [InlineData(nameof(OrleansSettings.GrainDirectory), "StronglyConsistent", true)]
-    [InlineData(nameof(OrleansSettings.GrainDirectory), "stronglyconsistent", true)]
-    [InlineData(nameof(OrleansSettings.Placement), "resourceoptimized", true)]
-    [InlineData(nameof(OrleansSettings.Placement), "Random", false)]
-    public void A_cluster_choice_is_read_whatever_its_case(string setting, string value, bool chosen) =>
+    [InlineData(nameof(OrleansSettings.GrainDirectory), "", "Default")]
+    [InlineData(nameof(OrleansSettings.GrainDirectory), "default", "Default")]
+    [InlineData(nameof(OrleansSettings.GrainDirectory), "StronglyConsistent", "StronglyConsistent")]
+    [InlineData(nameof(OrleansSettings.GrainDirectory), "stronglyconsistent", "StronglyConsistent")]
+    [InlineData(nameof(OrleansSettings.GrainDirectory), "REDIS", "Redis")]
+    [InlineData(nameof(OrleansSettings.Placement), "resourceoptimized", "ResourceOptimized")]
+    [InlineData(nameof(OrleansSettings.Placement), "Random", "Random")]
+    [InlineData(nameof(OrleansSettings.Placement), "", "Random")]
+    public void A_cluster_choice_is_read_whatever_its_case(string setting, string value, string chosen) =>
         Assert.Equal(chosen, Chosen(setting, value));
 
     [Theory]
-    [InlineData(nameof(OrleansSettings.GrainDirectory), "Redis", "Orleans:GrainDirectory is 'Redis'; expected StronglyConsistent or Default.")]
-    [InlineData(nameof(OrleansSettings.Placement), "PreferLocal", "Orleans:Placement is 'PreferLocal'; expected ResourceOptimized or Random.")]
+    [InlineData(nameof(OrleansSettings.GrainDirectory), "Consul", "Orleans:GrainDirectory is 'Consul'; expected Default, StronglyConsistent or Redis.")]
+    [InlineData(nameof(OrleansSettings.Placement), "PreferLocal", "Orleans:Placement is 'PreferLocal'; expected Random or ResourceOptimized.")]
     public void An_unknown_choice_stops_the_silo_with_the_values_it_accepts(string setting, string value, string message)
     {
         var error = Assert.Throws<InvalidOperationException>(() => Chosen(setting, value));
@@ -150,10 +153,10 @@ public sealed class OrleansSettingsTests
             type => statistics.Where(s => s.GrainType.StartsWith(type.FullName + ",", StringComparison.Ordinal)).Sum(s => s.ActivationCount));
     }
 
-    private static bool Chosen(string setting, string value) => setting switch
+    private static string Chosen(string setting, string value) => setting switch
     {
-        nameof(OrleansSettings.GrainDirectory) => new OrleansSettings { GrainDirectory = value }.UsesStronglyConsistentDirectory,
-        nameof(OrleansSettings.Placement) => new OrleansSettings { Placement = value }.PlacesByLoad,
+        nameof(OrleansSettings.GrainDirectory) => new OrleansSettings { GrainDirectory = value }.ChosenDirectory,
+        nameof(OrleansSettings.Placement) => new OrleansSettings { Placement = value }.ChosenPlacement,
         _ => throw new ArgumentOutOfRangeException(nameof(setting), setting, "not a choice of OrleansSettings"),
     };
 }

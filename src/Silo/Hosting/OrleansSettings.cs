@@ -17,12 +17,16 @@ public sealed class OrleansSettings
     public bool ListenOnAnyAddress { get; set; }
 
     /// <summary>
-    /// Which grain directory the cluster keeps: <c>StronglyConsistent</c> (Orleans' versioned, range-locked in-cluster
-    /// directory) or <c>Default</c> (Orleans' eventually consistent one). Every silo of a cluster must agree.
+    /// Which grain directory the cluster keeps: <c>Default</c> (Orleans' eventually consistent in-cluster one: a silo
+    /// that leaves takes with it the other silos' activations whose entry it kept), <c>StronglyConsistent</c> (Orleans'
+    /// versioned, range-locked in-cluster directory) or <c>Redis</c> (Orleans' Redis directory: the entries live in Redis
+    /// under the cluster id, so no silo's leave or death touches another's activations, but every new activation and
+    /// every lookup a silo has not cached needs Redis). Every silo of a cluster must agree.
     /// </summary>
     public string? GrainDirectory { get; set; } = "Default";
 
-    public bool UsesStronglyConsistentDirectory => IsChosen(GrainDirectory, nameof(GrainDirectory), chosen: "StronglyConsistent", accepted: ["StronglyConsistent", "Default"]);
+    /// <summary><see cref="GrainDirectory"/> as one of the names it accepts.</summary>
+    public string ChosenDirectory => Choice(GrainDirectory, nameof(GrainDirectory), "Default", "StronglyConsistent", "Redis");
 
     /// <summary>
     /// Where new activations go unless a grain says otherwise: <c>Random</c> (ours: any compatible silo, evenly) or
@@ -30,7 +34,8 @@ public sealed class OrleansSettings
     /// </summary>
     public string? Placement { get; set; } = "Random";
 
-    public bool PlacesByLoad => IsChosen(Placement, nameof(Placement), chosen: "ResourceOptimized", accepted: ["ResourceOptimized", "Random"]);
+    /// <summary><see cref="Placement"/> as one of the names it accepts.</summary>
+    public string ChosenPlacement => Choice(Placement, nameof(Placement), "Random", "ResourceOptimized");
 
     /// <summary>
     /// How long an order stays in a silo's memory after its last call (Orleans' collection age for it; 15 minutes for
@@ -92,10 +97,12 @@ public sealed class OrleansSettings
         ? value
         : throw new InvalidOperationException($"Orleans:{setting} is '{value}'; expected more than zero.");
 
-    /// <summary>A two-way setting: true for <paramref name="chosen"/>, false for the other accepted value or nothing.</summary>
-
-    private static bool IsChosen(string? value, string setting, string chosen, string[] accepted) =>
-        string.IsNullOrEmpty(value) ? false
-        : accepted.Contains(value, StringComparer.OrdinalIgnoreCase) ? string.Equals(value, chosen, StringComparison.OrdinalIgnoreCase)
-        : throw new InvalidOperationException($"Orleans:{setting} is '{value}'; expected {string.Join(" or ", accepted)}.");
+    /// <summary>
+    /// The accepted name <paramref name="value"/> gives, whatever its case; the first accepted (the default) when it
+    /// gives none; anything else stops the silo with the names it accepts.
+    /// </summary>
+    private static string Choice(string? value, string setting, params string[] accepted) =>
+        string.IsNullOrEmpty(value) ? accepted[0]
+        : accepted.FirstOrDefault(name => string.Equals(name, value, StringComparison.OrdinalIgnoreCase))
+          ?? throw new InvalidOperationException($"Orleans:{setting} is '{value}'; expected {string.Join(", ", accepted[..^1])} or {accepted[^1]}.");
 }

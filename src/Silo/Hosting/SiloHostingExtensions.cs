@@ -95,7 +95,7 @@ public static class SiloHostingExtensions
             {
                 silo.UseTls(tls.LoadCertificate(), tls.Configure);
             }
-            if (!settings.PlacesByLoad)
+            if (settings.ChosenPlacement == "Random")
             {
                 // Orleans' default weighs each silo's load and puts nearly every new activation on a silo that just
                 // joined (fewest activations), while the gateways keep sending their calls through the silos they
@@ -107,15 +107,23 @@ public static class SiloHostingExtensions
                 silo.AddHandOffOnStop(settings.HandOffLimit, settings.ValidHandOffTimeout);
             }
             silo.Configure<GrainDirectoryOptions>(options => options.MaximumCacheTTL = settings.ValidDirectoryCacheAge);
-            if (settings.UsesStronglyConsistentDirectory)
+            switch (settings.ChosenDirectory)
             {
-                // Orleans' strongly consistent in-cluster directory: a joining or leaving silo hands its directory range
-                // over under a view lock instead of racing it (no second activation while a silo joins) and grains whose
-                // directory entry lived on a stopped silo are not all deactivated with it. Experimental in Orleans 10;
-                // every silo of a cluster must run the same directory.
+                case "StronglyConsistent":
+                    // Orleans' strongly consistent in-cluster directory: a joining or leaving silo hands its directory range
+                    // over under a view lock instead of racing it (no second activation while a silo joins) and grains whose
+                    // directory entry lived on a stopped silo are not all deactivated with it. Experimental in Orleans 10;
+                    // every silo of a cluster must run the same directory.
 #pragma warning disable ORLEANSEXP003 // experimental API, chosen by configuration (see above)
-                silo.AddDistributedGrainDirectory();
+                    silo.AddDistributedGrainDirectory();
 #pragma warning restore ORLEANSEXP003
+                    break;
+                case "Redis":
+                    // Entries in Redis under the cluster id: a silo's stop or death leaves the other silos' activations
+                    // alone (an entry of a dead silo is dropped when a lookup finds it), at a Redis round trip for each
+                    // activation's registration and for each lookup a silo has not cached.
+                    silo.UseRedisGrainDirectoryAsDefault(options => options.ConfigurationOptions = ConfigurationOptions.Parse(redis));
+                    break;
             }
             if (configuration.GetValue<bool>("Orleans:ActivationRebalancing"))
             {
