@@ -79,10 +79,12 @@ public sealed partial class OperationsTests(ITestOutputHelper output)
         Assert.True(share >= 0.3, $"the added silo holds only {share:P0} of the activations after {moving.Elapsed}");
     }
 
-    [Fact]
-    public async Task With_the_strongly_consistent_directory_a_silo_that_stops_takes_no_activation_of_another_silo_with_it()
+    [Theory]
+    [InlineData("StronglyConsistent")]
+    [InlineData("Redis")]
+    public async Task With_the_strongly_consistent_or_the_redis_directory_a_silo_that_stops_takes_no_activation_of_another_silo_with_it(string directory)
     {
-        await using var cluster = new ProcessCluster(new Dictionary<string, string> { ["Orleans__GrainDirectory"] = "StronglyConsistent" });
+        await using var cluster = new ProcessCluster(new Dictionary<string, string> { ["Orleans__GrainDirectory"] = directory });
         var leaving = await cluster.StartSiloAsync();
         await cluster.StartGatewayAsync();
         await cluster.WaitForActiveSilosAsync(1);

@@ -14,6 +14,9 @@ using OrderActors.Silo.ReadModel;
 using OrderActors.Silo.Schema;
 using Orleans.Configuration;
 using Orleans.Dashboard;
+using Orleans.GrainDirectory;
+using Orleans.GrainDirectory.Redis;
+using Orleans.Runtime.Hosting;
 using StackExchange.Redis;
 
 namespace OrderActors.Silo.Hosting;
@@ -122,7 +125,8 @@ public static class SiloHostingExtensions
                     // Entries in Redis under the cluster id: a silo's stop or death leaves the other silos' activations
                     // alone (an entry of a dead silo is dropped when a lookup finds it), at a Redis round trip for each
                     // activation's registration and for each lookup a silo has not cached.
-                    silo.UseRedisGrainDirectoryAsDefault(options => options.ConfigurationOptions = ConfigurationOptions.Parse(redis));
+                    silo.AddGrainDirectory(GrainDirectoryAttribute.DEFAULT_GRAIN_DIRECTORY, (services, _) => new RedisDirectory(
+                        ActivatorUtilities.CreateInstance<RedisGrainDirectory>(services, new RedisGrainDirectoryOptions { ConfigurationOptions = ConfigurationOptions.Parse(redis) })));
                     break;
             }
             if (configuration.GetValue<bool>("Orleans:ActivationRebalancing"))

@@ -1,0 +1,55 @@
+using OrderActors.Grains.Abstractions;
+using Orleans.GrainDirectory;
+using Orleans.GrainDirectory.Redis;
+
+namespace OrderActors.Silo.Hosting;
+
+/// <summary>
+/// Orleans' Redis grain directory (<c>Orleans:GrainDirectory=Redis</c>), its Redis failures told as what they are. The
+/// directory reports a failed Redis call as a bare <see cref="OrleansException"/> carrying the cause as text, which the
+/// gateway cannot tell from a bug (a 500); as <see cref="DependencyUnavailableException"/> the call that needed the entry
+/// is answered 503 with Retry-After, as in a storage outage: no activation was made and nothing was changed.
+/// </summary>
+public sealed class RedisDirectory(RedisGrainDirectory redis) : IGrainDirectory, ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
+{
+    public Task<GrainAddress?> Register(GrainAddress address) => Told(((IGrainDirectory)redis).Register(address));
+
+    public Task<GrainAddress?> Register(GrainAddress address, GrainAddress? previousAddress) => Told(redis.Register(address, previousAddress));
+
+    public Task Unregister(GrainAddress address) => Told(redis.Unregister(address));
+
+    public Task<GrainAddress?> Lookup(GrainId grainId) => Told(redis.Lookup(grainId));
+
+    public Task UnregisterSilos(List<SiloAddress> siloAddresses) => redis.UnregisterSilos(siloAddresses);
+
+    public void Participate(ISiloLifecycle lifecycle) => redis.Participate(lifecycle);
+
+    public ValueTask DisposeAsync() => redis.DisposeAsync();
+
+    private static async Task<T> Told<T>(Task<T> call)
+    {
+        try
+        {
+            return await call;
+        }
+        catch (OrleansException exception)
+        {
+            throw Unavailable(exception);
+        }
+    }
+
+    private static async Task Told(Task call)
+    {
+        try
+        {
+            await call;
+        }
+        catch (OrleansException exception)
+        {
+            throw Unavailable(exception);
+        }
+    }
+
+    private static DependencyUnavailableException Unavailable(OrleansException exception) =>
+        new($"The grain directory's Redis is unavailable: {exception.Message.Split('\n')[0]}");
+}
