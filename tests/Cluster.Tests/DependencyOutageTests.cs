@@ -96,9 +96,10 @@ public sealed class DependencyOutageTests(ITestOutputHelper output)
     /// client gives up on them (5 s), until Redis is back.
     /// </summary>
     [Theory]
-    [InlineData("Default", 3)]
-    [InlineData("Redis", 10)]
-    public async Task Redis_restarted_under_load_leaves_the_cluster_answering_or_503_and_a_new_silo_joins_afterwards(string directory, int downSeconds)
+    [InlineData("Default", 3, true)]
+    [InlineData("Redis", 10, false)]
+    public async Task Redis_restarted_under_load_leaves_the_cluster_answering_or_503_and_a_new_silo_joins_afterwards(
+        string directory, int downSeconds, bool answersThroughTheOutage)
     {
         await using var redis = await PrivateRedis.StartAsync();
         await using var cluster = new ProcessCluster(new Dictionary<string, string>
@@ -125,7 +126,7 @@ public sealed class DependencyOutageTests(ITestOutputHelper output)
         output.WriteLine($"Redis down {down:g} .. {back:g}; {checkouts.Count} checkouts paid; answers: {load.Summary()}");
 
         Assert.True(load.Unexpected.IsEmpty, string.Join("\n", load.Unexpected));
-        if (directory == "Default")
+        if (answersThroughTheOutage)
         {
             Assert.Contains(load.Answers, a => a.Status is HttpStatusCode.OK or HttpStatusCode.Created && a.At > down && a.At < back);
         }

@@ -78,7 +78,7 @@ public sealed class NodeProcess : IAsyncDisposable
     public async Task<bool> WaitForLogAsync(string text, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
-        while (!Tail(int.MaxValue).Contains(text, StringComparison.Ordinal))
+        while (!Log().Contains(text, StringComparison.Ordinal))
         {
             if (clock.Elapsed > timeout)
             {
@@ -130,7 +130,10 @@ public sealed class NodeProcess : IAsyncDisposable
         await log.DisposeAsync();
     }
 
-    public string Tail(int lines = 40)
+    public string Tail(int lines = 40) => string.Join('\n', Log().Split('\n').TakeLast(lines));
+
+    /// <summary>Everything the process has written so far.</summary>
+    private string Log()
     {
         lock (log)
         {
@@ -138,7 +141,7 @@ public sealed class NodeProcess : IAsyncDisposable
         }
 
         using var reader = new StreamReader(new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
-        return string.Join('\n', reader.ReadToEnd().Split('\n').TakeLast(lines));
+        return reader.ReadToEnd();
     }
 
     private async Task SignalAsync(string signal)

@@ -155,8 +155,8 @@ public sealed class OrleansSettingsTests
 
     private static string Chosen(string setting, string value) => setting switch
     {
-        nameof(OrleansSettings.GrainDirectory) => new OrleansSettings { GrainDirectory = value }.ChosenDirectory,
-        nameof(OrleansSettings.Placement) => new OrleansSettings { Placement = value }.ChosenPlacement,
+        nameof(OrleansSettings.GrainDirectory) => new OrleansSettings { GrainDirectory = value }.ChosenDirectory.ToString(),
+        nameof(OrleansSettings.Placement) => new OrleansSettings { Placement = value }.ChosenPlacement.ToString(),
         _ => throw new ArgumentOutOfRangeException(nameof(setting), setting, "not a choice of OrleansSettings"),
     };
 }

@@ -25,8 +25,11 @@ public sealed class OrleansSettings
     /// </summary>
     public string? GrainDirectory { get; set; } = "Default";
 
-    /// <summary><see cref="GrainDirectory"/> as one of the names it accepts.</summary>
-    public string ChosenDirectory => Choice(GrainDirectory, nameof(GrainDirectory), "Default", "StronglyConsistent", "Redis");
+    /// <summary>The directories <see cref="GrainDirectory"/> names; the first is the default.</summary>
+    public enum Directories { Default, StronglyConsistent, Redis }
+
+    /// <summary><see cref="GrainDirectory"/> as one of the directories it accepts.</summary>
+    public Directories ChosenDirectory => Choice<Directories>(GrainDirectory, nameof(GrainDirectory));
 
     /// <summary>
     /// Where new activations go unless a grain says otherwise: <c>Random</c> (ours: any compatible silo, evenly) or
@@ -34,8 +37,11 @@ public sealed class OrleansSettings
     /// </summary>
     public string? Placement { get; set; } = "Random";
 
-    /// <summary><see cref="Placement"/> as one of the names it accepts.</summary>
-    public string ChosenPlacement => Choice(Placement, nameof(Placement), "Random", "ResourceOptimized");
+    /// <summary>The placements <see cref="Placement"/> names; the first is the default.</summary>
+    public enum Placements { Random, ResourceOptimized }
+
+    /// <summary><see cref="Placement"/> as one of the placements it accepts.</summary>
+    public Placements ChosenPlacement => Choice<Placements>(Placement, nameof(Placement));
 
     /// <summary>
     /// How long an order stays in a silo's memory after its last call (Orleans' collection age for it; 15 minutes for
@@ -98,11 +104,14 @@ public sealed class OrleansSettings
         : throw new InvalidOperationException($"Orleans:{setting} is '{value}'; expected more than zero.");
 
     /// <summary>
-    /// The accepted name <paramref name="value"/> gives, whatever its case; the first accepted (the default) when it
-    /// gives none; anything else stops the silo with the names it accepts.
+    /// The member of <typeparamref name="T"/> <paramref name="value"/> names, whatever its case; the first (the default)
+    /// when it names none; anything else, numbers too, stops the silo with the names it accepts.
     /// </summary>
-    private static string Choice(string? value, string setting, params string[] accepted) =>
-        string.IsNullOrEmpty(value) ? accepted[0]
-        : accepted.FirstOrDefault(name => string.Equals(name, value, StringComparison.OrdinalIgnoreCase))
-          ?? throw new InvalidOperationException($"Orleans:{setting} is '{value}'; expected {string.Join(", ", accepted[..^1])} or {accepted[^1]}.");
+    private static T Choice<T>(string? value, string setting) where T : struct, Enum
+    {
+        var accepted = Enum.GetNames<T>();
+        return string.IsNullOrEmpty(value) ? default
+            : accepted.FirstOrDefault(name => string.Equals(name, value, StringComparison.OrdinalIgnoreCase)) is { } name ? Enum.Parse<T>(name)
+            : throw new InvalidOperationException($"Orleans:{setting} is '{value}'; expected {string.Join(", ", accepted[..^1])} or {accepted[^1]}.");
+    }
 }

@@ -12,7 +12,7 @@ namespace OrderActors.Silo.Hosting;
 /// </summary>
 public sealed class RedisDirectory(RedisGrainDirectory redis) : IGrainDirectory, ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
 {
-    public Task<GrainAddress?> Register(GrainAddress address) => Told(((IGrainDirectory)redis).Register(address));
+    public Task<GrainAddress?> Register(GrainAddress address) => Told(redis.Register(address));
 
     public Task<GrainAddress?> Register(GrainAddress address, GrainAddress? previousAddress) => Told(redis.Register(address, previousAddress));
 

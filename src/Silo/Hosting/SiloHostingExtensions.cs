@@ -98,7 +98,7 @@ public static class SiloHostingExtensions
             {
                 silo.UseTls(tls.LoadCertificate(), tls.Configure);
             }
-            if (settings.ChosenPlacement == "Random")
+            if (settings.ChosenPlacement == OrleansSettings.Placements.Random)
             {
                 // Orleans' default weighs each silo's load and puts nearly every new activation on a silo that just
                 // joined (fewest activations), while the gateways keep sending their calls through the silos they
@@ -112,7 +112,7 @@ public static class SiloHostingExtensions
             silo.Configure<GrainDirectoryOptions>(options => options.MaximumCacheTTL = settings.ValidDirectoryCacheAge);
             switch (settings.ChosenDirectory)
             {
-                case "StronglyConsistent":
+                case OrleansSettings.Directories.StronglyConsistent:
                     // Orleans' strongly consistent in-cluster directory: a joining or leaving silo hands its directory range
                     // over under a view lock instead of racing it (no second activation while a silo joins) and grains whose
                     // directory entry lived on a stopped silo are not all deactivated with it. Experimental in Orleans 10;
@@ -121,7 +121,7 @@ public static class SiloHostingExtensions
                     silo.AddDistributedGrainDirectory();
 #pragma warning restore ORLEANSEXP003
                     break;
-                case "Redis":
+                case OrleansSettings.Directories.Redis:
                     // Entries in Redis under the cluster id: a silo's stop or death leaves the other silos' activations
                     // alone (an entry of a dead silo is dropped when a lookup finds it), at a Redis round trip for each
                     // activation's registration and for each lookup a silo has not cached.
