@@ -13,6 +13,7 @@
 # mid-run, after the same load unmeasured until steady (at most BENCH_SOAK_WARMUP seconds, default 180); at most
 # BENCH_SOAK_IN_FLIGHT (default 2000) in flight; BENCH_SOAK_RESTART=replace-first starts the replacement before the
 # SIGTERM (default stop-first). It writes soak.json and soak.png (docs/benchmarks.md, "SOAK"); run alone, it leaves results.json alone.
+# BENCH_BUILD=plain runs the silo and gateway from the plain build instead of as they ship (see below).
 # PostgreSQL and Redis: ConnectionStrings__Postgres / ConnectionStrings__Redis when both are set, otherwise local
 # ones started with scripts/infra.sh. The bench uses its own database (BENCH_DATABASE, default orderactors_bench).
 set -euo pipefail
@@ -51,6 +52,14 @@ fi
 
 say "building OrderActors.sln (Release)"
 dotnet build OrderActors.sln -c Release -nologo -v quiet
+# The silo and gateway run as they ship (Directory.Build.props: self-contained, composite ReadyToRun), published here;
+# the first publish after a change precompiles .NET with them, a few minutes each. BENCH_BUILD=plain runs the build above.
+if [[ ${BENCH_BUILD:-shipped} == shipped ]]; then
+  for project in Silo Gateway; do
+    say "publishing src/$project as it ships (linux-x64)"
+    dotnet publish "src/$project" -c Release -r linux-x64 -nologo -v quiet
+  done
+fi
 
 export BENCH_TOKEN=${BENCH_TOKEN:-$(dotnet src/Gateway/bin/Release/net10.0/OrderActors.Gateway.dll token --sub bench --role admin)}
 

@@ -14,6 +14,8 @@
 # Every Orleans__*, Orleans__ActivationRebalancing included, is passed on to the silo as it is.
 # ORDERACTORS_API (default http://127.0.0.1:8080) is the gateway asked whether the new silo is active;
 # ORDERACTORS_CONFIGURATION (default Release) picks the build, ORDERACTORS_LOGS the log folder.
+# ORDERACTORS_SHIPPED=true runs the silo as it ships instead (dotnet publish src/Silo -c Release -r linux-x64, done here
+# when missing: self-contained, composite ReadyToRun), which is ready sooner on a busy machine (docs/operations.md).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo=$PWD
@@ -31,6 +33,11 @@ configuration=${ORDERACTORS_CONFIGURATION:-Release}
 api=${ORDERACTORS_API:-http://127.0.0.1:8080}
 logs=${ORDERACTORS_LOGS:-$repo/.data/logs}
 silo_bin="$repo/src/Silo/bin/$configuration/net10.0"
+silo=(dotnet OrderActors.Silo.dll)
+if [[ ${ORDERACTORS_SHIPPED:-false} == true ]]; then
+  silo_bin="$silo_bin/linux-x64/publish"
+  silo=(./OrderActors.Silo)
+fi
 export DOTNET_ENVIRONMENT=${DOTNET_ENVIRONMENT:-Development}
 
 port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -49,21 +56,26 @@ address=${Orleans__AdvertisedAddress:-127.0.0.1}
 health=$(sed -E 's/;.*//; s#//(\+|\*|0\.0\.0\.0|\[::\])#//127.0.0.1#' <<<"$Urls")/health/ready
 
 if [[ ! -f "$silo_bin/OrderActors.Silo.dll" ]]; then
-  say "building src/Silo ($configuration)"
-  dotnet build src/Silo -c "$configuration" -nologo -v quiet
+  if [[ ${ORDERACTORS_SHIPPED:-false} == true ]]; then
+    say "publishing src/Silo as it ships ($configuration, linux-x64; a few minutes the first time)"
+    dotnet publish src/Silo -c "$configuration" -r linux-x64 -nologo -v quiet
+  else
+    say "building src/Silo ($configuration)"
+    dotnet build src/Silo -c "$configuration" -nologo -v quiet
+  fi
 fi
 
 say "silo port $Orleans__SiloPort, gateway port $Orleans__GatewayPort, web $Urls (dashboard: $Urls/dashboard)"
 if $foreground; then
   cd "$silo_bin"
-  exec dotnet OrderActors.Silo.dll
+  exec "${silo[@]}"
 fi
 
 mkdir -p "$logs"
 log="$logs/silo-${Urls##*:}.log"
 say "starting it in the background (log: $log)"
 # Its own session, so that a Ctrl-C in this terminal later does not reach it.
-(cd "$silo_bin" && exec setsid dotnet OrderActors.Silo.dll) >"$log" 2>&1 </dev/null &
+(cd "$silo_bin" && exec setsid "${silo[@]}") >"$log" 2>&1 </dev/null &
 pid=$!
 # On stdout for scripts, at once, so that a caller can stop the silo even if waiting for it fails below.
 echo "pid=$pid"

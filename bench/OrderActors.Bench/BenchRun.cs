@@ -50,7 +50,7 @@ public sealed partial class BenchRun(BenchSettings settings) : IAsyncDisposable
         await database.EnsureExistsAsync();
 
         var silo = await StartSiloAsync("silo1");
-        var gateway = Start("gateway", GatewayEnvironment(), Repository.Binary("Gateway", "OrderActors.Gateway.dll"));
+        var gateway = Start("gateway", GatewayEnvironment(), Repository.Process("Gateway"));
         await gateway.WaitReadyAsync("/health/ready", StartTimeout);
         client = await ConnectClientAsync();
         http = NewHttpClient(gateway.Address);
@@ -122,9 +122,9 @@ public sealed partial class BenchRun(BenchSettings settings) : IAsyncDisposable
     /// </summary>
     private async Task ReadPathAsync(Node gateway)
     {
-        var hello = Start("hello", new Dictionary<string, string>(), typeof(BenchRun).Assembly.Location, "hello");
+        var hello = Start("hello", new Dictionary<string, string>(), "dotnet", typeof(BenchRun).Assembly.Location, "hello");
         // "hello2": its CPU is counted as the hello-world role's (the two never run load at once).
-        var cachedHello = Start("hello2", new Dictionary<string, string>(), typeof(BenchRun).Assembly.Location, "hello", HelloServer.Cached);
+        var cachedHello = Start("hello2", new Dictionary<string, string>(), "dotnet", typeof(BenchRun).Assembly.Location, "hello", HelloServer.Cached);
         await hello.WaitReadyAsync("/", StartTimeout);
         await cachedHello.WaitReadyAsync("/", StartTimeout);
         var product = new Uri(gateway.Address, $"/api/products/{ReadSku}");
@@ -596,16 +596,16 @@ public sealed partial class BenchRun(BenchSettings settings) : IAsyncDisposable
 
     private async Task<Node> StartSiloAsync(string name)
     {
-        var silo = Start(name, SiloEnvironment(), Repository.Binary("Silo", "OrderActors.Silo.dll"));
+        var silo = Start(name, SiloEnvironment(), Repository.Process("Silo"));
         var ready = await silo.WaitReadyAsync("/health/ready", StartTimeout);
         report.StartToReadySeconds.Add(ready.TotalSeconds);
         Say($"{name} ready {ready.TotalSeconds:0.00} s after its process started");
         return silo;
     }
 
-    private Node Start(string name, IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    private Node Start(string name, IReadOnlyDictionary<string, string> environment, params string[] command)
     {
-        var node = Node.Start(name, LogDirectory, environment, arguments);
+        var node = Node.Start(name, LogDirectory, environment, command);
         nodes.Add(node);
         return node;
     }

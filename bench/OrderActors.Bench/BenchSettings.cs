@@ -123,13 +123,31 @@ public sealed record BenchSettings(
 /// <summary>Where the built silo and gateway live: the same configuration as this bench build.</summary>
 public static class Repository
 {
+    public const string Shipped = "shipped";
+
+    public const string Plain = "plain";
+
     public static string Root { get; } = FindRoot();
 
     public static string Configuration { get; } =
         new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
 
-    public static string Binary(string project, string assembly) =>
-        Path.Combine(Root, "src", project, "bin", Configuration, "net10.0", assembly);
+    /// <summary>
+    /// BENCH_BUILD: <c>shipped</c> (default) runs the silo and gateway as they ship, published by bench/run.sh for
+    /// linux-x64 (self-contained, composite ReadyToRun: Directory.Build.props); <c>plain</c> runs what
+    /// <c>dotnet build</c> left, as every run before 7 December did.
+    /// </summary>
+    public static string Build { get; } = Environment.GetEnvironmentVariable("BENCH_BUILD") switch
+    {
+        null or "" or Shipped => Shipped,
+        Plain => Plain,
+        var other => throw new ArgumentException($"BENCH_BUILD='{other}': expected {Shipped} or {Plain}."),
+    };
+
+    /// <summary>The command that runs src/<paramref name="project"/>'s process (Silo or Gateway) in the chosen build.</summary>
+    public static string[] Process(string project) => Build == Shipped
+        ? [Path.Combine(Root, "src", project, "bin", Configuration, "net10.0", "linux-x64", "publish", $"OrderActors.{project}")]
+        : ["dotnet", Path.Combine(Root, "src", project, "bin", Configuration, "net10.0", $"OrderActors.{project}.dll")];
 
     private static string FindRoot()
     {

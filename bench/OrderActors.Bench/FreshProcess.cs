@@ -24,7 +24,7 @@ public sealed partial class BenchRun
             var runningWarmUp = await WarmUp.UntilSteadyAsync(rule, Cpu, seconds => running.RateOverAsync(seconds));
             Say($"FRESH: the running gateway is steady ({runningWarmUp}); starting a second gateway");
 
-            var fresh = Start("gateway2", GatewayEnvironment(), Repository.Binary("Gateway", "OrderActors.Gateway.dll"));
+            var fresh = Start("gateway2", GatewayEnvironment(), Repository.Process("Gateway"));
             var ready = await fresh.WaitReadyAsync("/health/ready", StartTimeout);
             using var freshHttp = NewHttpClient(fresh.Address);
             var newcomer = new RequestLoop(freshHttp, $"/api/products/{ReadSku}", settings.Concurrency);

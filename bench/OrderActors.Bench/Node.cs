@@ -27,17 +27,19 @@ public sealed class Node : IAsyncDisposable
     /// <summary>Its HTTP address (health checks, API or hello world).</summary>
     public Uri Address { get; }
 
-    public static Node Start(string name, string logDirectory, IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    /// <summary>Starts <paramref name="command"/> (<c>dotnet</c> and an assembly, or a published executable) on a free port.</summary>
+    public static Node Start(string name, string logDirectory, IReadOnlyDictionary<string, string> environment, params string[] command)
     {
         var port = FreePort();
         // The node writes its output straight into its log file: sh only sets up the redirection and then becomes
-        // the dotnet process (exec, same pid), so the bench spends no CPU relaying lines while it measures.
+        // the node's process (exec, same pid), so the bench spends no CPU relaying lines while it measures.
         var info = new ProcessStartInfo("/bin/sh",
             ["-c", "log=$1; shift; exec \"$@\" > \"$log\" 2>&1", name, Path.Combine(logDirectory, name + ".log"),
-             "dotnet", .. arguments, "--urls", $"http://127.0.0.1:{port}"])
+             .. command, "--urls", $"http://127.0.0.1:{port}"])
         {
             UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(arguments[0])!,
+            // Where its binaries are: the assembly's folder, or the executable's.
+            WorkingDirectory = Path.GetDirectoryName(command[0] == "dotnet" ? command[1] : command[0])!,
         };
         foreach (var (key, value) in environment)
         {

@@ -87,6 +87,7 @@ public sealed class Report
         Settings["carts"] = settings.Carts;
         Settings["bearerToken"] = settings.Token is not null;
         Settings["gatewayEnvironment"] = settings.GatewayEnvironment;
+        Settings["build"] = Repository.Build;
     }
 
     public void End()
