@@ -12,7 +12,9 @@
 #   Orleans__SiloPort, Orleans__GatewayPort, Urls (e.g. http://0.0.0.0:8081),
 #   ConnectionStrings__Postgres, ConnectionStrings__Redis, and Orleans__ClusterId / Orleans__ServiceId if not the default.
 # Every Orleans__*, Orleans__ActivationRebalancing included, is passed on to the silo as it is.
-# ORDERACTORS_API (default http://127.0.0.1:8080) is the gateway asked whether the new silo is active;
+# ORDERACTORS_API (default http://127.0.0.1:8080) is the gateway asked whether the new silo is active, with the admin
+# token ORDERACTORS_TOKEN (the cluster view is for admins); without one the script mints one with the built gateway,
+# which holds where this machine has the cluster's signing key (Auth__SigningKey, or Development's);
 # ORDERACTORS_CONFIGURATION (default Release) picks the build, ORDERACTORS_LOGS the log folder.
 # ORDERACTORS_SHIPPED=true runs the silo as it ships instead (dotnet publish src/Silo -c Release -r linux-x64, done here
 # when missing: self-contained, composite ReadyToRun), which is ready sooner on a busy machine (docs/operations.md).
@@ -96,18 +98,34 @@ until curl -fsS -o /dev/null --max-time 2 "$health" 2>/dev/null; do
 done
 
 # A ready silo has joined; the gateway's view confirms the rest of the cluster sees it too.
-if cluster=$(curl -fsS --max-time 5 "$api/api/admin/cluster" 2>/dev/null); then
-  until grep -q "\"address\":\"$address:$Orleans__SiloPort@[^}]*\"status\":\"Active\"" <<<"$cluster"; do
-    if ((SECONDS >= deadline)); then
-      say "$api/api/admin/cluster does not list the silo as active after 90 s; it keeps running as pid $pid"
-      exit 1
-    fi
-    sleep 0.5
-    cluster=$(curl -fsS --max-time 5 "$api/api/admin/cluster" 2>/dev/null || true)
-  done
-  say "$api/api/admin/cluster lists it as active"
-else
-  say "no gateway answers at $api (set ORDERACTORS_API to check the cluster's view)"
+token=${ORDERACTORS_TOKEN:-}
+gateway_bin="$repo/src/Gateway/bin/$configuration/net10.0"
+if [[ -z $token && -f "$gateway_bin/OrderActors.Gateway.dll" ]]; then
+  token=$(cd "$gateway_bin" && dotnet OrderActors.Gateway.dll token --sub add-silo --role admin --hours 1 2>/dev/null) || token=
 fi
+auth=()
+[[ -n $token ]] && auth=(-H "authorization: Bearer $token")
+# The view's body, then its HTTP status on a line of its own (000: nothing answered).
+cluster_view() { curl -sS --max-time 5 "${auth[@]}" -w '\n%{http_code}' "$api/api/admin/cluster" 2>/dev/null || true; }
+view=$(cluster_view)
+case ${view##*$'\n'} in
+  200)
+    until grep -q "\"address\":\"$address:$Orleans__SiloPort@[^}]*\"status\":\"Active\"" <<<"${view%$'\n'*}"; do
+      if ((SECONDS >= deadline)); then
+        say "$api/api/admin/cluster does not list the silo as active after 90 s; it keeps running as pid $pid"
+        exit 1
+      fi
+      sleep 0.5
+      view=$(cluster_view)
+    done
+    say "$api/api/admin/cluster lists it as active"
+    ;;
+  401 | 403)
+    say "$api/api/admin/cluster refused the cluster view (HTTP ${view##*$'\n'}): set ORDERACTORS_TOKEN to an admin token to check it"
+    ;;
+  *)
+    say "no gateway answers at $api (set ORDERACTORS_API to check the cluster's view)"
+    ;;
+esac
 
 say "silo $address:$Orleans__SiloPort is in the cluster (${SECONDS} s); stop it with: kill $pid"

@@ -200,6 +200,8 @@ public sealed partial class OperationsTests(ITestOutputHelper output)
             Assert.Fail($"add-silo.sh exited with {script.ExitCode}:\n{said}");
         }
 
+        // It returns once the gateway's cluster view (for admins: the script mints a token with the shared key) lists it.
+        Assert.Contains("/api/admin/cluster lists it as active", said);
         var port = SiloPortLine().Match(said).Groups[1].Value;
         var address = ActiveAddresses(await cluster.ClusterViewAsync()).Single(a => a.StartsWith($"127.0.0.1:{port}@", StringComparison.Ordinal));
         return new ScriptSilo(pid ?? throw new InvalidOperationException("add-silo.sh printed no pid"), address);
