@@ -35,8 +35,9 @@ configuration=${ORDERACTORS_CONFIGURATION:-Release}
 api=${ORDERACTORS_API:-http://127.0.0.1:8080}
 logs=${ORDERACTORS_LOGS:-$repo/.data/logs}
 silo_bin="$repo/src/Silo/bin/$configuration/net10.0"
+shipped=${ORDERACTORS_SHIPPED:-false}
 silo=(dotnet OrderActors.Silo.dll)
-if [[ ${ORDERACTORS_SHIPPED:-false} == true ]]; then
+if [[ $shipped == true ]]; then
   silo_bin="$silo_bin/linux-x64/publish"
   silo=(./OrderActors.Silo)
 fi
@@ -58,7 +59,7 @@ address=${Orleans__AdvertisedAddress:-127.0.0.1}
 health=$(sed -E 's/;.*//; s#//(\+|\*|0\.0\.0\.0|\[::\])#//127.0.0.1#' <<<"$Urls")/health/ready
 
 if [[ ! -f "$silo_bin/OrderActors.Silo.dll" ]]; then
-  if [[ ${ORDERACTORS_SHIPPED:-false} == true ]]; then
+  if [[ $shipped == true ]]; then
     say "publishing src/Silo as it ships ($configuration, linux-x64; a few minutes the first time)"
     dotnet publish src/Silo -c "$configuration" -r linux-x64 -nologo -v quiet
   else
@@ -108,7 +109,8 @@ auth=()
 # The view's body, then its HTTP status on a line of its own (000: nothing answered).
 cluster_view() { curl -sS --max-time 5 "${auth[@]}" -w '\n%{http_code}' "$api/api/admin/cluster" 2>/dev/null || true; }
 view=$(cluster_view)
-case ${view##*$'\n'} in
+status=${view##*$'\n'}
+case $status in
   200)
     until grep -q "\"address\":\"$address:$Orleans__SiloPort@[^}]*\"status\":\"Active\"" <<<"${view%$'\n'*}"; do
       if ((SECONDS >= deadline)); then
@@ -121,7 +123,7 @@ case ${view##*$'\n'} in
     say "$api/api/admin/cluster lists it as active"
     ;;
   401 | 403)
-    say "$api/api/admin/cluster refused the cluster view (HTTP ${view##*$'\n'}): set ORDERACTORS_TOKEN to an admin token to check it"
+    say "$api/api/admin/cluster refused the cluster view (HTTP $status): set ORDERACTORS_TOKEN to an admin token to check it"
     ;;
   *)
     say "no gateway answers at $api (set ORDERACTORS_API to check the cluster's view)"

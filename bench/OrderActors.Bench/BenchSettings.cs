@@ -145,9 +145,13 @@ public static class Repository
     };
 
     /// <summary>The command that runs src/<paramref name="project"/>'s process (Silo or Gateway) in the chosen build.</summary>
-    public static string[] Process(string project) => Build == Shipped
-        ? [Path.Combine(Root, "src", project, "bin", Configuration, "net10.0", "linux-x64", "publish", $"OrderActors.{project}")]
-        : ["dotnet", Path.Combine(Root, "src", project, "bin", Configuration, "net10.0", $"OrderActors.{project}.dll")];
+    public static string[] Process(string project)
+    {
+        var bin = Path.Combine(Root, "src", project, "bin", Configuration, "net10.0");
+        return Build == Shipped
+            ? [Path.Combine(bin, "linux-x64", "publish", $"OrderActors.{project}")]
+            : ["dotnet", Path.Combine(bin, $"OrderActors.{project}.dll")];
+    }
 
     private static string FindRoot()
     {
