@@ -17,7 +17,8 @@
 # which holds where this machine has the cluster's signing key (Auth__SigningKey, or Development's);
 # ORDERACTORS_CONFIGURATION (default Release) picks the build, ORDERACTORS_LOGS the log folder.
 # ORDERACTORS_SHIPPED=true runs the silo as it ships instead (dotnet publish src/Silo -c Release -r linux-x64, done here
-# when missing: self-contained, composite ReadyToRun), which is ready sooner on a busy machine (docs/operations.md).
+# when missing, into .data/shipped as bench/run.sh does: self-contained, composite ReadyToRun), which is ready sooner on
+# a busy machine (docs/operations.md).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo=$PWD
@@ -38,7 +39,8 @@ silo_bin="$repo/src/Silo/bin/$configuration/net10.0"
 shipped=${ORDERACTORS_SHIPPED:-false}
 silo=(dotnet OrderActors.Silo.dll)
 if [[ $shipped == true ]]; then
-  silo_bin="$silo_bin/linux-x64/publish"
+  # Its own obj and bin folders (--artifacts-path), so that a build and a publish never undo each other's restore.
+  silo_bin="$repo/.data/shipped/publish/OrderActors.Silo/${configuration,,}_linux-x64"
   silo=(./OrderActors.Silo)
 fi
 export DOTNET_ENVIRONMENT=${DOTNET_ENVIRONMENT:-Development}
@@ -61,7 +63,7 @@ health=$(sed -E 's/;.*//; s#//(\+|\*|0\.0\.0\.0|\[::\])#//127.0.0.1#' <<<"$Urls"
 if [[ ! -f "$silo_bin/OrderActors.Silo.dll" ]]; then
   if [[ $shipped == true ]]; then
     say "publishing src/Silo as it ships ($configuration, linux-x64; a few minutes the first time)"
-    dotnet publish src/Silo -c "$configuration" -r linux-x64 -nologo -v quiet
+    dotnet publish src/Silo -c "$configuration" -r linux-x64 --artifacts-path .data/shipped -nologo -v quiet
   else
     say "building src/Silo ($configuration)"
     dotnet build src/Silo -c "$configuration" -nologo -v quiet

@@ -144,14 +144,14 @@ public static class Repository
         var other => throw new ArgumentException($"BENCH_BUILD='{other}': expected {Shipped} or {Plain}."),
     };
 
-    /// <summary>The command that runs src/<paramref name="project"/>'s process (Silo or Gateway) in the chosen build.</summary>
-    public static string[] Process(string project)
-    {
-        var bin = Path.Combine(Root, "src", project, "bin", Configuration, "net10.0");
-        return Build == Shipped
-            ? [Path.Combine(bin, "linux-x64", "publish", $"OrderActors.{project}")]
-            : ["dotnet", Path.Combine(bin, $"OrderActors.{project}.dll")];
-    }
+    /// <summary>
+    /// The command that runs src/<paramref name="project"/>'s process (Silo or Gateway) in the chosen build: shipped,
+    /// where bench/run.sh publishes it (<c>--artifacts-path .data/shipped</c>), or plain, where the build leaves it.
+    /// </summary>
+    public static string[] Process(string project) => Build == Shipped
+        ? [Path.Combine(Root, ".data", "shipped", "publish", $"OrderActors.{project}",
+            $"{Configuration.ToLowerInvariant()}_linux-x64", $"OrderActors.{project}")]
+        : ["dotnet", Path.Combine(Root, "src", project, "bin", Configuration, "net10.0", $"OrderActors.{project}.dll")];
 
     private static string FindRoot()
     {
