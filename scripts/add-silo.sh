@@ -17,8 +17,8 @@
 # which holds where this machine has the cluster's signing key (Auth__SigningKey, or Development's);
 # ORDERACTORS_CONFIGURATION (default Release) picks the build, ORDERACTORS_LOGS the log folder.
 # ORDERACTORS_SHIPPED=true runs the silo as it ships instead (dotnet publish src/Silo -c Release -r linux-x64, done here
-# when missing, into .data/shipped as bench/run.sh does: self-contained, composite ReadyToRun), which is ready sooner on
-# a busy machine (docs/operations.md).
+# each time, into .data/shipped as bench/run.sh does: self-contained, composite ReadyToRun), which is ready sooner on a
+# busy machine (docs/operations.md).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo=$PWD
@@ -60,14 +60,13 @@ address=${Orleans__AdvertisedAddress:-127.0.0.1}
 # The first of the silo's URLs, as this machine reaches it.
 health=$(sed -E 's/;.*//; s#//(\+|\*|0\.0\.0\.0|\[::\])#//127.0.0.1#' <<<"$Urls")/health/ready
 
-if [[ ! -f "$silo_bin/OrderActors.Silo.dll" ]]; then
-  if [[ $shipped == true ]]; then
-    say "publishing src/Silo as it ships ($configuration, linux-x64; a few minutes the first time)"
-    dotnet publish src/Silo -c "$configuration" -r linux-x64 --artifacts-path .data/shipped -nologo -v quiet
-  else
-    say "building src/Silo ($configuration)"
-    dotnet build src/Silo -c "$configuration" -nologo -v quiet
-  fi
+if [[ $shipped == true ]]; then
+  # Every time, so that a published silo is never older than the code: seconds when nothing changed.
+  say "publishing src/Silo as it ships ($configuration, linux-x64; a few minutes after a change)"
+  dotnet publish src/Silo -c "$configuration" -r linux-x64 --artifacts-path .data/shipped -nologo -v quiet
+elif [[ ! -f "$silo_bin/OrderActors.Silo.dll" ]]; then
+  say "building src/Silo ($configuration)"
+  dotnet build src/Silo -c "$configuration" -nologo -v quiet
 fi
 
 say "silo port $Orleans__SiloPort, gateway port $Orleans__GatewayPort, web $Urls (dashboard: $Urls/dashboard)"
