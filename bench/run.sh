@@ -54,12 +54,10 @@ say "building OrderActors.sln (Release)"
 dotnet build OrderActors.sln -c Release -nologo -v quiet
 # The silo and gateway run as they ship (Directory.Build.props: self-contained, composite ReadyToRun), published here;
 # the first publish after a change precompiles .NET with them, a few minutes each. BENCH_BUILD=plain runs the build above.
-# The published build keeps its own obj and bin folders under .data/shipped: sharing obj/ with the build above, each
-# restore rewrote the other's project.assets.json and every publish precompiled everything again (4 minutes, not 5 s).
 if [[ ${BENCH_BUILD:-shipped} == shipped ]]; then
   for project in Silo Gateway; do
     say "publishing src/$project as it ships (linux-x64)"
-    dotnet publish "src/$project" -c Release -r linux-x64 --artifacts-path .data/shipped -nologo -v quiet
+    scripts/publish-shipped.sh "$project" Release >/dev/null
   done
 fi
 

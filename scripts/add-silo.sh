@@ -16,9 +16,8 @@
 # token ORDERACTORS_TOKEN (the cluster view is for admins); without one the script mints one with the built gateway,
 # which holds where this machine has the cluster's signing key (Auth__SigningKey, or Development's);
 # ORDERACTORS_CONFIGURATION (default Release) picks the build, ORDERACTORS_LOGS the log folder.
-# ORDERACTORS_SHIPPED=true runs the silo as it ships instead (dotnet publish src/Silo -c Release -r linux-x64, done here
-# each time, into .data/shipped as bench/run.sh does: self-contained, composite ReadyToRun), which is ready sooner on a
-# busy machine (docs/operations.md).
+# ORDERACTORS_SHIPPED=true runs the silo as it ships instead (scripts/publish-shipped.sh, run here each time, as
+# bench/run.sh does: self-contained, composite ReadyToRun), which is ready sooner on a busy machine (docs/operations.md).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo=$PWD
@@ -36,13 +35,7 @@ configuration=${ORDERACTORS_CONFIGURATION:-Release}
 api=${ORDERACTORS_API:-http://127.0.0.1:8080}
 logs=${ORDERACTORS_LOGS:-$repo/.data/logs}
 silo_bin="$repo/src/Silo/bin/$configuration/net10.0"
-shipped=${ORDERACTORS_SHIPPED:-false}
 silo=(dotnet OrderActors.Silo.dll)
-if [[ $shipped == true ]]; then
-  # Its own obj and bin folders (--artifacts-path), so that a build and a publish never undo each other's restore.
-  silo_bin="$repo/.data/shipped/publish/OrderActors.Silo/${configuration,,}_linux-x64"
-  silo=(./OrderActors.Silo)
-fi
 export DOTNET_ENVIRONMENT=${DOTNET_ENVIRONMENT:-Development}
 
 port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -60,10 +53,11 @@ address=${Orleans__AdvertisedAddress:-127.0.0.1}
 # The first of the silo's URLs, as this machine reaches it.
 health=$(sed -E 's/;.*//; s#//(\+|\*|0\.0\.0\.0|\[::\])#//127.0.0.1#' <<<"$Urls")/health/ready
 
-if [[ $shipped == true ]]; then
+if [[ ${ORDERACTORS_SHIPPED:-false} == true ]]; then
   # Every time, so that a published silo is never older than the code: seconds when nothing changed.
   say "publishing src/Silo as it ships ($configuration, linux-x64; a few minutes after a change)"
-  dotnet publish src/Silo -c "$configuration" -r linux-x64 --artifacts-path .data/shipped -nologo -v quiet
+  silo_bin=$(scripts/publish-shipped.sh Silo "$configuration")
+  silo=(./OrderActors.Silo)
 elif [[ ! -f "$silo_bin/OrderActors.Silo.dll" ]]; then
   say "building src/Silo ($configuration)"
   dotnet build src/Silo -c "$configuration" -nologo -v quiet

@@ -146,7 +146,7 @@ public static class Repository
 
     /// <summary>
     /// The command that runs src/<paramref name="project"/>'s process (Silo or Gateway) in the chosen build: shipped,
-    /// where bench/run.sh publishes it (<c>--artifacts-path .data/shipped</c>), or plain, where the build leaves it.
+    /// in the folder scripts/publish-shipped.sh prints (bench/run.sh runs it), or plain, where the build leaves it.
     /// </summary>
     public static string[] Process(string project) => Build == Shipped
         ? [Path.Combine(Root, ".data", "shipped", "publish", $"OrderActors.{project}",
