@@ -46,6 +46,10 @@ public sealed class NodeProcess : IAsyncDisposable
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => Write(log, e.Data);
         process.ErrorDataReceived += (_, e) => Write(log, e.Data);
+        // For whoever reads the log after a failure: when the process ended and how, written as it happens (a wrapper
+        // such as runuser exits with 128 + n when its child was killed by signal n). Before the "[test] stopping" line,
+        // it ended before the test stopped it.
+        process.Exited += (_, _) => Write(log, $"[test] {name} exited with {process.ExitCode} at {DateTime.UtcNow:HH:mm:ss.fff} UTC");
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -118,16 +122,13 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (process.HasExited)
-        {
-            // For whoever reads the log after a failure: a process that ended before the test stopped it, and how
-            // (a wrapper such as runuser exits with 128 + n when its child was killed by signal n).
-            Write(log, $"[test] {Name} had already exited, with {process.ExitCode}, at {process.ExitTime.ToUniversalTime():HH:mm:ss.fff} UTC");
-        }
-
+        Write(log, $"[test] stopping {Name} at {DateTime.UtcNow:HH:mm:ss.fff} UTC");
         await KillAsync();
         process.Dispose();
-        await log.DisposeAsync();
+        lock (log)
+        {
+            log.Dispose();
+        }
     }
 
     public string Tail(int lines = 40) => string.Join('\n', Log().Split('\n').TakeLast(lines));
@@ -159,7 +160,15 @@ public sealed class NodeProcess : IAsyncDisposable
 
         lock (log)
         {
-            log.WriteLine(line);
+            try
+            {
+                log.WriteLine(line);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Output, or the exit line, can still arrive after the test closed the log (a killed wrapper's
+                // children, the exit event of the kill itself): it is not kept.
+            }
         }
     }
 }
