@@ -54,11 +54,12 @@ say "building OrderActors.sln (Release)"
 dotnet build OrderActors.sln -c Release -nologo -v quiet
 # The silo and gateway run as they ship (Directory.Build.props: self-contained, composite ReadyToRun), published here;
 # the first publish after a change precompiles .NET with them, a few minutes each. BENCH_BUILD=plain runs the build above.
+# The bench runs each from the folder the script prints (BENCH_SHIPPED_SILO, BENCH_SHIPPED_GATEWAY).
 if [[ ${BENCH_BUILD:-shipped} == shipped ]]; then
-  for project in Silo Gateway; do
-    say "publishing src/$project as it ships (linux-x64)"
-    scripts/publish-shipped.sh "$project" Release >/dev/null
-  done
+  say "publishing src/Silo as it ships (linux-x64)"
+  export BENCH_SHIPPED_SILO; BENCH_SHIPPED_SILO=$(scripts/publish-shipped.sh Silo Release)
+  say "publishing src/Gateway as it ships (linux-x64)"
+  export BENCH_SHIPPED_GATEWAY; BENCH_SHIPPED_GATEWAY=$(scripts/publish-shipped.sh Gateway Release)
 fi
 
 export BENCH_TOKEN=${BENCH_TOKEN:-$(dotnet src/Gateway/bin/Release/net10.0/OrderActors.Gateway.dll token --sub bench --role admin)}

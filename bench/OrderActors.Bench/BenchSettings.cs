@@ -146,12 +146,20 @@ public static class Repository
 
     /// <summary>
     /// The command that runs src/<paramref name="project"/>'s process (Silo or Gateway) in the chosen build: shipped,
-    /// in the folder scripts/publish-shipped.sh prints (bench/run.sh runs it), or plain, where the build leaves it.
+    /// from the folder scripts/publish-shipped.sh printed when bench/run.sh published it (<c>BENCH_SHIPPED_SILO</c>,
+    /// <c>BENCH_SHIPPED_GATEWAY</c>), or plain, where the build leaves it.
     /// </summary>
     public static string[] Process(string project) => Build == Shipped
-        ? [Path.Combine(Root, ".data", "shipped", "publish", $"OrderActors.{project}",
-            $"{Configuration.ToLowerInvariant()}_linux-x64", $"OrderActors.{project}")]
+        ? [Path.Combine(ShippedFolder(project), $"OrderActors.{project}")]
         : ["dotnet", Path.Combine(Root, "src", project, "bin", Configuration, "net10.0", $"OrderActors.{project}.dll")];
+
+    private static string ShippedFolder(string project)
+    {
+        var name = $"BENCH_SHIPPED_{project.ToUpperInvariant()}";
+        return Environment.GetEnvironmentVariable(name) is { Length: > 0 } folder
+            ? folder
+            : throw new InvalidOperationException($"{name} is not set: bench/run.sh publishes the shipped {project} and sets it (or BENCH_BUILD={Plain}).");
+    }
 
     private static string FindRoot()
     {

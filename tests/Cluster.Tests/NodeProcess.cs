@@ -49,7 +49,7 @@ public sealed class NodeProcess : IAsyncDisposable
         // For whoever reads the log after a failure: when the process ended and how, written as it happens (a wrapper
         // such as runuser exits with 128 + n when its child was killed by signal n). Before the "[test] stopping" line,
         // it ended before the test stopped it.
-        process.Exited += (_, _) => Write(log, $"[test] {name} exited with {process.ExitCode} at {DateTime.UtcNow:HH:mm:ss.fff} UTC");
+        process.Exited += (_, _) => Write(log, $"[test] {name} exited with {process.ExitCode} at {process.ExitTime.ToUniversalTime():HH:mm:ss.fff} UTC");
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
