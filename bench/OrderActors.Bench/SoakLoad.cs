@@ -18,9 +18,10 @@ public enum SoakRoute
 /// <summary>
 /// One request as SOAK saw it: when it was due (seconds since the load began), how long from then to its final answer,
 /// the final status (0: no answer — a transport error or the 10 s timeout; -1: never sent, the in-flight bound was full)
-/// and how many attempts it took (checkout and pay retry on 503 with the same Idempotency-Key).
+/// how many attempts it took (checkout and pay retry on 503 with the same Idempotency-Key) and whether the final answer
+/// came from the gateway's response cache (<c>X-Cache: HIT</c>).
 /// </summary>
-public readonly record struct SoakSample(SoakRoute Route, float DueSeconds, float Milliseconds, short Status, byte Attempts)
+public readonly record struct SoakSample(SoakRoute Route, float DueSeconds, float Milliseconds, short Status, byte Attempts, bool CacheHit = false)
 {
     public bool Answered => Status is > 0 and < 500;
 }
@@ -245,6 +246,7 @@ public sealed class SoakLoad(HttpClient http, SoakPlan plan, int maxInFlight)
         var status = 0;
         JsonNode? body = null;
         var attempts = 0;
+        var cacheHit = false;
         while (attempts < (retry ? MaxAttempts : 1))
         {
             attempts++;
@@ -255,6 +257,7 @@ public sealed class SoakLoad(HttpClient http, SoakPlan plan, int maxInFlight)
                 using var timeout = new CancellationTokenSource(RequestTimeout);
                 using var response = await http.SendAsync(message, timeout.Token);
                 status = (int)response.StatusCode;
+                cacheHit = response.Headers.TryGetValues("X-Cache", out var cache) && cache.Contains("HIT");
                 if (status >= 500)
                 {
                     Interlocked.Increment(ref fiveHundredsSeen);
@@ -292,7 +295,7 @@ public sealed class SoakLoad(HttpClient http, SoakPlan plan, int maxInFlight)
             }
         }
 
-        samples.Enqueue(new SoakSample(route, (float)due, (float)((Now - due) * 1000), (short)status, (byte)attempts));
+        samples.Enqueue(new SoakSample(route, (float)due, (float)((Now - due) * 1000), (short)status, (byte)attempts, cacheHit));
         return (status, body);
     }
 

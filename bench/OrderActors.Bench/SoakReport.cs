@@ -16,11 +16,13 @@ public sealed class SoakReport
 
     /// <summary>
     /// One route at one rate: operations due, answered (a status below 500, after retries), never sent (in-flight bound
-    /// full), without an answer (transport error or timeout), 4xx and 5xx final answers, and the answered ones' latency.
+    /// full), without an answer (transport error or timeout), 4xx and 5xx final answers, the answered ones' latency, and
+    /// how many answers the gateway's response cache gave.
     /// </summary>
     public sealed record RouteFigures(
         string Route, long Due, long Answered, double AnsweredShare, long NotSent, long NoAnswer, long ClientErrors,
-        long ServerErrors, long Retried, double P50Ms, double P95Ms, double P99Ms, IReadOnlyDictionary<string, long> Statuses);
+        long ServerErrors, long Retried, double P50Ms, double P95Ms, double P99Ms, IReadOnlyDictionary<string, long> Statuses,
+        long CacheHits = 0);
 
     /// <summary>A process's resident memory when the rate began and when it ended (null: not running then).</summary>
     public sealed record ProcessMemory(string Process, int Pid, double? StartMiB, double? EndMiB);
@@ -185,7 +187,8 @@ public sealed class SoakReport
             Round(PgBench.Percentile(answered, 0.95)),
             Round(PgBench.Percentile(answered, 0.99)),
             samples.GroupBy(s => s.Status switch { -1 => "not sent", 0 => "no answer", _ => s.Status.ToString(CultureInfo.InvariantCulture) })
-                .OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => (long)g.Count()));
+                .OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => (long)g.Count()),
+            samples.Count(s => s.CacheHit));
     }
 
     /// <summary>Route groups of the chart: reads (product and listing), cart changes, checkout and pay.</summary>
@@ -221,12 +224,12 @@ public sealed class SoakReport
             lines.Add($"SOAK {rate.RequestsPerMinute:N0} requests/min ({rate.DuePerSecond:0.#}/s) for {rate.Minutes.ToString(CultureInfo.InvariantCulture)} min: " +
                 $"**{(gate.Pass ? "PASS" : "FAIL")}**");
             lines.Add("");
-            lines.Add("| route | due | answered | share | not sent | no answer | 4xx | 5xx | retried | p50 ms | p95 ms | p99 ms |");
-            lines.Add("|---|---|---|---|---|---|---|---|---|---|---|---|");
+            lines.Add("| route | due | answered | share | not sent | no answer | 4xx | 5xx | retried | from cache | p50 ms | p95 ms | p99 ms |");
+            lines.Add("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (var r in rate.Routes)
             {
                 lines.Add($"| {r.Route} | {r.Due} | {r.Answered} | {r.AnsweredShare * 100:0.000} % | {r.NotSent} | {r.NoAnswer} | {r.ClientErrors} | " +
-                    $"{r.ServerErrors} | {r.Retried} | {r.P50Ms:0.0} | {r.P95Ms:0.0} | {r.P99Ms:0.0} |");
+                    $"{r.ServerErrors} | {r.Retried} | {(r.Answered == 0 ? 0 : r.CacheHits * 100.0 / r.Answered):0.0} % | {r.P50Ms:0.0} | {r.P95Ms:0.0} | {r.P99Ms:0.0} |");
             }
 
             var unusual = rate.Routes.Where(r => r.ClientErrors + r.ServerErrors + r.NotSent + r.NoAnswer > 0 && !r.Route.StartsWith("all", StringComparison.Ordinal)).ToList();
