@@ -22,7 +22,7 @@ public sealed class SoakReport
     public sealed record RouteFigures(
         string Route, long Due, long Answered, double AnsweredShare, long NotSent, long NoAnswer, long ClientErrors,
         long ServerErrors, long Retried, double P50Ms, double P95Ms, double P99Ms, IReadOnlyDictionary<string, long> Statuses,
-        long CacheHits = 0);
+        long CacheHits);
 
     /// <summary>A process's resident memory when the rate began and when it ended (null: not running then).</summary>
     public sealed record ProcessMemory(string Process, int Pid, double? StartMiB, double? EndMiB);
