@@ -1,5 +1,6 @@
 extern alias silo;
 
+using System.IO.Pipelines;
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -49,5 +50,20 @@ public sealed class RedisDirectoryTests
             Assert.StartsWith("The grain directory's Redis is unavailable", refusal.Message);
             Assert.True(ClusterFailures.IsUnavailable(refusal));
         });
+    }
+
+    [Fact]
+    public void A_write_to_a_connection_torn_down_under_it_is_a_redis_failure_and_any_other_error_stays_a_bug()
+    {
+        // What StackExchange.Redis lets through when Redis goes away in the middle of a write (seen in
+        // DependencyOutageTests): its socket's pipe writer already completed.
+        var pipe = new Pipe();
+        pipe.Writer.Complete();
+        var torn = Assert.Throws<InvalidOperationException>(() => pipe.Writer.GetSpan());
+
+        Assert.True(RedisDirectory.IsRedisFailure(torn));
+        Assert.True(RedisDirectory.IsRedisFailure(new OrleansException("Register failed: No connection is active")));
+        Assert.False(RedisDirectory.IsRedisFailure(new InvalidOperationException("Writing is not allowed after writer was completed.")));
+        Assert.False(RedisDirectory.IsRedisFailure(new ArgumentException("a bug")));
     }
 }
