@@ -27,16 +27,11 @@ public sealed class RedisDirectory(RedisGrainDirectory redis) : IGrainDirectory,
 
     public ValueTask DisposeAsync() => redis.DisposeAsync();
 
+    // Awaited once through the one place that tells its failure; the second await only reads the finished result.
     private static async Task<T> Told<T>(Task<T> call)
     {
-        try
-        {
-            return await call;
-        }
-        catch (Exception exception) when (IsRedisFailure(exception))
-        {
-            throw Unavailable(exception);
-        }
+        await Told((Task)call);
+        return await call;
     }
 
     private static async Task Told(Task call)
