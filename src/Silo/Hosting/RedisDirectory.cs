@@ -27,11 +27,16 @@ public sealed class RedisDirectory(RedisGrainDirectory redis) : IGrainDirectory,
 
     public ValueTask DisposeAsync() => redis.DisposeAsync();
 
-    // Awaited once through the one place that tells its failure; the second await only reads the finished result.
     private static async Task<T> Told<T>(Task<T> call)
     {
-        await Told((Task)call);
-        return await call;
+        try
+        {
+            return await call;
+        }
+        catch (Exception exception) when (IsRedisFailure(exception))
+        {
+            throw Unavailable(exception);
+        }
     }
 
     private static async Task Told(Task call)
